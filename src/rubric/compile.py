@@ -1,0 +1,205 @@
+"""Stage 5: turn checked expressions into programs that run on simpleeval, and plan the order.
+
+simpleeval walks a syntax tree with a table from node type to handler. Here that table holds
+only the handlers of the node types the checker allows, the operators are exact-decimal ones
+that refuse mixed types, the functions are the language's own (simpleeval's `rand`, `randint`,
+`int`, `float` and `str` are gone), and number literals are replaced by exact `Decimal`s taken
+from their source text. Trees are parsed once at load; running a program never parses text.
+
+A compiled rubric holds only frozen dataclasses, tuples and syntax trees: it is immutable after
+load, shares nothing mutable between evaluations, and pickles.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import decimal
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Callable, Mapping
+
+import simpleeval
+
+from . import language
+from .check import CheckedExpression, CheckedTemplate, CheckResult
+from .errors import Diagnostic, Location
+from .language import EvalFailure, describe_value
+from .model import RubricModel
+from .source import Path
+
+Value = Decimal | bool | str | tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Program:
+    """One checked expression, ready to run: its tree with exact literals, and where it came from."""
+
+    source: str
+    location: Location
+    tree: ast.expr
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CompiledRubric:
+    model: RubricModel
+    programs: Mapping[Path, Program] = field(compare=False)
+    templates: Mapping[Path, CheckedTemplate] = field(compare=False)
+    order: tuple[str, ...]  # indicator ids, each after every indicator it reads
+    warnings: tuple[Diagnostic, ...]
+
+
+def compile_rubric(model: RubricModel, checked: CheckResult) -> CompiledRubric:
+    programs = {path: _program(expression) for path, expression in checked.expressions.items()}
+    return CompiledRubric(
+        model=model,
+        programs=programs,
+        templates=dict(checked.templates),
+        order=_order(model, checked.dependencies),
+        warnings=tuple(d for d in checked.diagnostics if not d.is_error),
+    )
+
+
+def _program(checked: CheckedExpression) -> Program:
+    tree = _ExactLiterals(checked.source).visit(copy.deepcopy(checked.tree.body))
+    return Program(checked.source, checked.expression.location, tree, tuple(sorted(checked.names)))
+
+
+class _ExactLiterals(ast.NodeTransformer):
+    """Number literals become the `Decimal` of their source text (0.1 stays 0.1, not a float)."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def visit_Constant(self, node: ast.Constant) -> ast.Constant:
+        if isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+            text = ast.get_source_segment(self.source, node)
+            exact = ast.Constant(Decimal(text) if text else Decimal(node.value))
+            return ast.copy_location(exact, node)
+        return node
+
+
+def _order(model: RubricModel, dependencies: Mapping[str, frozenset[str]]) -> tuple[str, ...]:
+    """Indicators in an order where each comes after what it reads (the checker refused cycles)."""
+    done: dict[str, None] = {}
+
+    def place(indicator_id: str) -> None:
+        if indicator_id in done:
+            return
+        for needed in sorted(dependencies.get(indicator_id, ())):
+            place(needed)
+        done[indicator_id] = None
+
+    for indicator in model.all_indicators():
+        place(indicator.id)
+    return tuple(done)
+
+
+# -- running programs -------------------------------------------------------------------------
+
+
+def _numbers(symbol: str, left: object, right: object) -> None:
+    if type(left) is not Decimal or type(right) is not Decimal:
+        raise EvalFailure(f"'{symbol}' needs numbers, got {describe_value(left)} and {describe_value(right)}")
+
+
+def _add(left: Decimal, right: Decimal) -> Decimal:
+    _numbers("+", left, right)
+    return left + right
+
+
+def _subtract(left: Decimal, right: Decimal) -> Decimal:
+    _numbers("-", left, right)
+    return left - right
+
+
+def _multiply(left: Decimal, right: Decimal) -> Decimal:
+    _numbers("*", left, right)
+    return left * right
+
+
+def _divide(left: Decimal, right: Decimal) -> Decimal:
+    _numbers("/", left, right)
+    if right == 0:
+        raise EvalFailure(f"division by zero ({left} / {right})")
+    return left / right
+
+
+def _ordering(symbol: str, compare: Callable[[Decimal, Decimal], bool]) -> Callable[[object, object], bool]:
+    def ordered(left: object, right: object) -> bool:
+        _numbers(symbol, left, right)
+        return compare(left, right)  # type: ignore[arg-type]
+
+    return ordered
+
+
+def _equal(left: object, right: object) -> bool:
+    return type(left) is type(right) and left == right
+
+
+def _not(value: object) -> bool:
+    if type(value) is not bool:
+        raise EvalFailure(f"'not' needs a boolean, got {describe_value(value)}")
+    return not value
+
+
+def _negate(value: object) -> Decimal:
+    if type(value) is not Decimal:
+        raise EvalFailure(f"'-' needs a number, got {describe_value(value)}")
+    return -value
+
+
+def _plus(value: object) -> Decimal:
+    if type(value) is not Decimal:
+        raise EvalFailure(f"'+' needs a number, got {describe_value(value)}")
+    return value
+
+
+OPERATORS: dict[type, Callable[..., Any]] = {
+    ast.Add: _add,
+    ast.Sub: _subtract,
+    ast.Mult: _multiply,
+    ast.Div: _divide,
+    ast.Lt: _ordering("<", lambda a, b: a < b),
+    ast.LtE: _ordering("<=", lambda a, b: a <= b),
+    ast.Gt: _ordering(">", lambda a, b: a > b),
+    ast.GtE: _ordering(">=", lambda a, b: a >= b),
+    ast.Eq: _equal,
+    ast.NotEq: lambda left, right: not _equal(left, right),
+    ast.Not: _not,
+    ast.USub: _negate,
+    ast.UAdd: _plus,
+}
+
+FUNCTION_TABLE = {name: function.implementation for name, function in language.FUNCTIONS.items()}
+
+
+class Evaluator(simpleeval.SimpleEval):  # type: ignore[misc]
+    """simpleeval restricted to the checked node types, our operators and our functions.
+
+    One evaluator serves one evaluation call and is not shared between threads; the compiled
+    rubric it runs is never changed.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(operators=OPERATORS, functions=FUNCTION_TABLE, names={})
+        allowed = (ast.Constant, ast.Name, ast.UnaryOp, ast.BinOp, ast.BoolOp, ast.Compare, ast.IfExp, ast.Call)
+        self.nodes = {node_type: self.nodes[node_type] for node_type in allowed}
+
+    def run(self, program: Program, names: Mapping[str, Value]) -> Value:
+        """The program's value for `names`; any failure is an `EvalFailure` saying why."""
+        self.names = names
+        self.expr = program.source
+        try:
+            with decimal.localcontext(language.CONTEXT):
+                result: Value = self._eval(program.tree)
+        except decimal.DivisionByZero:
+            raise EvalFailure("division by zero") from None
+        except (decimal.Overflow, decimal.InvalidOperation):
+            raise EvalFailure("a number grew out of range") from None
+        except simpleeval.InvalidExpression as problem:
+            raise EvalFailure(f"cannot evaluate: {problem}") from None
+        except (TypeError, ValueError, ArithmeticError, KeyError, RecursionError) as problem:
+            raise EvalFailure(f"cannot evaluate: {problem}") from None
+        return result

@@ -1,0 +1,149 @@
+"""The expression language: its limits, its value types, its functions and its arithmetic.
+
+Shared by the checker (which needs the function signatures and limits) and the compiler (which
+needs the implementations), so that what is checked is exactly what runs. Every value at run
+time is a `Decimal`, a `bool` or a `str`; every number is exact until a rubric's declared
+rounding, and the decimal context bounds how large any number can grow.
+"""
+
+from __future__ import annotations
+
+import decimal
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from typing import Callable
+
+MAX_EXPRESSION_LENGTH = 1000
+MAX_NODES = 200
+MAX_DEPTH = 30
+MAX_STRING_LITERAL = 200
+MAX_NUMBER_LITERAL_DIGITS = 30
+MAX_ROUND_PLACES = 10
+
+# 34 significant digits (IEEE decimal128) and exponents within ±999999: an expression cannot
+# build a number that is costly to hold or to compute with, and every invalid operation,
+# division by zero or overflow raises instead of quietly giving NaN or Infinity.
+CONTEXT = decimal.Context(
+    prec=34,
+    rounding=ROUND_HALF_EVEN,
+    Emax=999_999,
+    Emin=-999_999,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
+
+ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
+
+SCORE_OF = "score_of"  # score_of("id") reads another indicator's score; not a plain function
+RESERVED_NAMES = frozenset({"True", "False", "None", "true", "false", "score", "weight", "lost", "value", SCORE_OF})
+
+
+@dataclass(frozen=True, slots=True)
+class Type:
+    """What the checker knows of a value: its kind, and for an enum the values it can take."""
+
+    kind: str  # "number", "boolean", "text", "list" or "any"
+    values: frozenset[str] | None = None
+
+    def __str__(self) -> str:
+        return {"number": "a number", "boolean": "a boolean", "text": "text", "list": "a list", "any": "any value"}[
+            self.kind
+        ]
+
+
+NUMBER = Type("number")
+BOOLEAN = Type("boolean")
+TEXT = Type("text")
+LIST = Type("list")
+ANY = Type("any")
+
+
+class EvalFailure(Exception):
+    """A rule that cannot be computed for these facts (division by zero, a wrong type at run time)."""
+
+
+def _number(value: object, function: str) -> Decimal:
+    if type(value) is not Decimal:
+        raise EvalFailure(f"{function}() needs numbers, got {describe_value(value)}")
+    return value
+
+
+def describe_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str):
+        return f"text {value!r}"
+    return f"{value}"
+
+
+def _min(*values: object) -> Decimal:
+    return min(_number(value, "min") for value in values)
+
+
+def _max(*values: object) -> Decimal:
+    return max(_number(value, "max") for value in values)
+
+
+def _abs(value: object) -> Decimal:
+    return abs(_number(value, "abs"))
+
+
+def _floor(value: object) -> Decimal:
+    return _number(value, "floor").to_integral_value(rounding=ROUND_FLOOR)
+
+
+def _ceil(value: object) -> Decimal:
+    return _number(value, "ceil").to_integral_value(rounding=ROUND_CEILING)
+
+
+def _round(value: object, places: object) -> Decimal:
+    """Half-up, as finance staff round by hand (Python's round() would round half to even)."""
+    digits = _number(places, "round")
+    return round_decimal(_number(value, "round"), int(digits), "half_up")
+
+
+def _clamp(value: object, low: object, high: object) -> Decimal:
+    low_value, high_value = _number(low, "clamp"), _number(high, "clamp")
+    if low_value > high_value:
+        raise EvalFailure(f"clamp() low bound {low_value} is above high bound {high_value}")
+    return max(low_value, min(_number(value, "clamp"), high_value))
+
+
+def _count(items: object) -> Decimal:
+    if not isinstance(items, tuple):
+        raise EvalFailure(f"count() needs a list, got {describe_value(items)}")
+    return Decimal(len(items))
+
+
+def round_decimal(value: Decimal, places: int, mode: str) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUNDING_MODES[mode], context=CONTEXT)
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    """A pure function callable from expressions: its arity, argument types and result."""
+
+    name: str
+    implementation: Callable[..., Decimal]
+    parameters: tuple[Type, ...]
+    variadic: bool = False
+    literal_arguments: tuple[int, ...] = ()  # positions that must be integer literals
+    summary: str = ""
+
+    def arity_text(self) -> str:
+        count = len(self.parameters)
+        return f"at least {count} arguments" if self.variadic else f"{count} argument{'s' if count != 1 else ''}"
+
+
+FUNCTIONS: dict[str, Function] = {
+    function.name: function
+    for function in (
+        Function("min", _min, (NUMBER, NUMBER), variadic=True, summary="the smallest of its arguments"),
+        Function("max", _max, (NUMBER, NUMBER), variadic=True, summary="the largest of its arguments"),
+        Function("abs", _abs, (NUMBER,), summary="the absolute value"),
+        Function("floor", _floor, (NUMBER,), summary="the largest whole number not above x"),
+        Function("ceil", _ceil, (NUMBER,), summary="the smallest whole number not below x"),
+        Function("round", _round, (NUMBER, NUMBER), literal_arguments=(1,), summary="x rounded half-up to n places"),
+        Function("clamp", _clamp, (NUMBER, NUMBER, NUMBER), summary="x limited to [low, high]"),
+        Function("count", _count, (LIST,), summary="the number of items of a list fact"),
+    )
+}

@@ -1,0 +1,177 @@
+"""Stage 2: validate a document against its JSON Schema, with errors placed in the file.
+
+The schemas in `schemas/` are the single description of each format: editors use them, and so
+does this stage. jsonschema reports each failure with its path in the document; the document
+knows where each path stands, so every error gets a line and column, and a message written for
+a finance officer rather than a schema engineer.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Any, Iterable
+
+import jsonschema
+from jsonschema.exceptions import ValidationError
+
+from .errors import Diagnostic, error
+from .source import Document, Path, yaml11_reading
+
+_TYPE_NAMES = {
+    "string": "text",
+    "number": "a number",
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "object": "a mapping",
+    "array": "a list",
+    "null": "nothing",
+}
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """A schema shipped with the package (the same files as the repository's `schemas/`)."""
+    text = resources.files("rubric").joinpath("schemas", name).read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def validate(document: Document, schema: dict[str, Any]) -> tuple[list[Diagnostic], frozenset[Path]]:
+    """Every violation of `schema` in `document`, and the paths where they were found."""
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    diagnostics: list[Diagnostic] = []
+    bad_paths: set[Path] = set()
+    for failure in validator.iter_errors(document.data):
+        path: Path = tuple(failure.absolute_path)
+        bad_paths.add(path)
+        diagnostics.extend(_render(document, schema, failure, path))
+    diagnostics.sort(key=lambda d: (d.location.line, d.location.column) if d.location else (0, 0))
+    return diagnostics, frozenset(bad_paths)
+
+
+def describe(data: Any, path: Path) -> str:
+    """A short human name for the thing at `path`: "indicator 'completion'", "fact 'year'"..."""
+    node = data
+    names: list[str] = []
+    for index, step in enumerate(path):
+        parent_key = path[index - 1] if index else None
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(step, int) and parent_key in ("indicators", "children") and isinstance(node, dict):
+            names.append(f"indicator {node.get('id', step)!r}")
+        elif parent_key == "facts":
+            names.append(f"fact {step!r}")
+        elif parent_key == "fields":
+            names.append(f"field {step!r}")
+    suffix = _plain_path(path[_last_named(path) :])
+    if not names:
+        return suffix or "the file"
+    return f"{names[-1]} {suffix}" if suffix else names[-1]
+
+
+def _last_named(path: Path) -> int:
+    last = 0
+    for index, step in enumerate(path):
+        parent_key = path[index - 1] if index else None
+        if (isinstance(step, int) and parent_key in ("indicators", "children")) or parent_key in ("facts", "fields"):
+            last = index + 1
+    return last
+
+
+def _plain_path(path: Iterable[str | int]) -> str:
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+    return text
+
+
+def _found(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"{'true' if value else 'false'} (a boolean)"
+    if isinstance(value, (int, Decimal)):
+        return f"{value} (a number)"
+    if isinstance(value, str):
+        return f"text {value!r}"
+    if value is None:
+        return "nothing"
+    return "a mapping" if isinstance(value, dict) else "a list"
+
+
+def _expected(types: str | list[str]) -> str:
+    names = [types] if isinstance(types, str) else types
+    return " or ".join(_TYPE_NAMES.get(name, name) for name in names)
+
+
+def _allowed_keys(root: dict[str, Any], schema: dict[str, Any]) -> list[str]:
+    keys = list(schema.get("properties", {}))
+    reference = schema.get("$ref")
+    if isinstance(reference, str) and reference.startswith("#/$defs/"):
+        keys += _allowed_keys(root, root["$defs"][reference.removeprefix("#/$defs/")])
+    return keys
+
+
+def _render(document: Document, root: dict[str, Any], failure: ValidationError, path: Path) -> list[Diagnostic]:
+    data = document.data
+    where = describe(data, path)
+    kind = failure.validator
+    instance = failure.instance
+    custom = failure.schema.get("errorMessage") if isinstance(failure.schema, dict) else None
+
+    if "propertyNames" in failure.relative_schema_path or "propertyNames" in failure.schema_path:
+        location = document.locate_key(path + (instance,))
+        return [error("schema.name", f"{where}: {instance!r} is not a valid name: {custom or failure.message}", location)]
+
+    if kind == "required":
+        missing = [key for key in failure.validator_value if isinstance(instance, dict) and key not in instance]
+        return [
+            error("schema.required", f"{where}: missing required key {key!r}", document.locate(path), f"add {key}: ...")
+            for key in missing
+        ]
+
+    if kind in ("additionalProperties", "unevaluatedProperties") and isinstance(instance, dict):
+        allowed = _allowed_keys(root, failure.schema)
+        unexpected = [key for key in instance if key not in allowed]
+        problems = []
+        for key in unexpected:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(allowed)}"
+            problems.append(
+                error("schema.unknown_key", f"{where}: unknown key {key!r}", document.locate_key(path + (key,)), hint)
+            )
+        return problems
+
+    location = document.locate(path)
+    if kind == "type":
+        hint = None
+        if isinstance(instance, str) and yaml11_reading(instance):
+            hint = f"YAML 1.1 would read {instance!r} as {yaml11_reading(instance)}; this format does not: write the value plainly"
+            if failure.validator_value == "boolean":
+                hint = f"YAML 1.1 would read {instance!r} as a boolean; this format reads only true and false"
+        elif failure.validator_value == "string" and not isinstance(instance, (dict, list)):
+            hint = f'quote it: "{_scalar_text(instance)}"'
+        message = f"{where}: expected {_expected(failure.validator_value)}, found {_found(instance)}"
+        return [error("schema.type", message, location, hint)]
+
+    if kind == "enum":
+        options = [str(option) for option in failure.validator_value]
+        close = difflib.get_close_matches(str(instance), options, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else None
+        return [error("schema.enum", f"{where}: {_found(instance)} is not one of {', '.join(options)}", location, hint)]
+
+    if custom:
+        return [error(f"schema.{kind}", f"{where}: {custom}", location)]
+    if kind == "dependentRequired":
+        return [error("schema.dependent", f"{where}: {failure.message}", location)]
+    return [error(f"schema.{kind}", f"{where}: {failure.message}", location)]
+
+
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)

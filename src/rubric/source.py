@@ -1,0 +1,364 @@
+"""Stage 1: read YAML (or JSON) strictly, keeping where every value stands.
+
+A rubric or facts file is untrusted input written by hand. PyYAML's safe loader still reads
+YAML 1.1 (`no` is false, `010` is 8, `2023-01-01` a date), lets a key repeat with the last one
+silently winning, and expands aliases without limit. This reader composes the node tree with
+PyYAML and converts it itself: YAML 1.2 core scalars only, numbers as exact `Decimal`, no
+duplicate keys, no anchors or aliases, no tags beyond the core ones, bounded size and depth.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Mapping
+
+import yaml
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .errors import Diagnostic, Location, RubricError, error, raise_if_errors
+
+Path = tuple[str | int, ...]
+
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 64
+
+_CORE = "tag:yaml.org,2002:"
+_STR, _INT, _FLOAT, _BOOL, _NULL = (_CORE + name for name in ("str", "int", "float", "bool", "null"))
+_MAP, _SEQ = _CORE + "map", _CORE + "seq"
+_SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL}
+
+_NULL_RE = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL_RE = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_INT_RE = re.compile(r"^[-+]?[0-9]+$")
+_FLOAT_RE = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_LEADING_ZERO_RE = re.compile(r"^[-+]?0[0-9]+$")
+
+# Plain scalars that YAML 1.1 (and so PyYAML's own loaders) would not read as text.
+_YAML11_BOOL_RE = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$")
+_YAML11_OTHER_RE = re.compile(
+    r"^(?:[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ].*)?"  # dates and timestamps
+    r"|[-+]?0[xob][0-9a-fA-F_]+"  # hex, octal, binary
+    r"|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?"  # sexagesimal 1:30
+    r"|[-+]?[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?"  # 1_000
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+
+
+def yaml11_reading(text: str) -> str | None:
+    """What YAML 1.1 would have made of a plain text scalar, to explain a type error, or None."""
+    if _YAML11_BOOL_RE.match(text):
+        return "a boolean"
+    if _YAML11_OTHER_RE.match(text):
+        return "a date, a number or an infinity"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class ScalarSpan:
+    """Where a string scalar's characters lie in the file, to place a token inside it."""
+
+    style: str | None
+    start: int
+    end: int
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed file: plain data (dict, list, str, int, Decimal, bool, None) and positions by path."""
+
+    file: str
+    text: str
+    data: Any
+    positions: Mapping[Path, Location]
+    key_positions: Mapping[Path, Location]
+    spans: Mapping[Path, ScalarSpan]
+
+    def locate(self, path: Path) -> Location:
+        """The position of the value at `path`, or of its nearest ancestor that exists."""
+        for end in range(len(path), -1, -1):
+            found = self.positions.get(path[:end])
+            if found is not None:
+                return found
+        return Location(self.file, 1, 1)
+
+    def locate_key(self, path: Path) -> Location:
+        """The position of the key naming `path` (falls back to the value's position)."""
+        return self.key_positions.get(path) or self.locate(path)
+
+    def locate_in_scalar(self, path: Path, offset: int) -> Location:
+        """The position of character `offset` of the string at `path`, in the file.
+
+        The characters of a scalar appear in the file in order, with indentation, quotes and
+        line breaks between them; matching them one by one from the first content character
+        finds each one's place whatever the scalar's style (plain, quoted, literal, folded).
+        """
+        span = self.spans.get(path)
+        if span is None:
+            return self.locate(path)
+        value = self.data_at(path)
+        source = self.text
+        position = span.start
+        if span.style in ("|", ">"):
+            position = source.index("\n", span.start) + 1 if "\n" in source[span.start : span.end] else span.start
+        elif span.style in ("'", '"'):
+            position += 1
+        for index, char in enumerate(value[: offset + 1]):
+            while position < span.end:
+                here = source[position]
+                if here == char or (char in " \n" and here == "\n"):
+                    break
+                position += 1
+            if index == offset:
+                break
+            position += 1
+        position = min(position, max(span.end - 1, span.start))
+        line = source.count("\n", 0, position) + 1
+        column = position - (source.rfind("\n", 0, position) + 1) + 1
+        return Location(self.file, line, column)
+
+    def data_at(self, path: Path) -> Any:
+        value = self.data
+        for step in path:
+            value = value[step]
+        return value
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's composer with our own scalar resolution, no aliases and bounded depth."""
+
+    def __init__(self, text: str, file: str):
+        super().__init__(text)
+        self.file = file
+        self.depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
+        event = self.peek_event()
+        if isinstance(event, AliasEvent) or getattr(event, "anchor", None):
+            raise _Fatal(
+                error(
+                    "yaml.alias",
+                    "anchors and aliases (&name, *name) are not allowed",
+                    _mark_location(self.file, event.start_mark),
+                    "write the value out in full",
+                )
+            )
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Fatal(
+                error("yaml.too_deep", f"nesting deeper than {MAX_DEPTH} levels", _mark_location(self.file, event.start_mark))
+            )
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:  # type: ignore[override]
+        """YAML 1.2 core schema for plain scalars; everything quoted is text."""
+        if kind is ScalarNode and implicit[0]:
+            if _NULL_RE.match(value):
+                return _NULL
+            if _BOOL_RE.match(value):
+                return _BOOL
+            if _INT_RE.match(value):
+                return _INT
+            if _FLOAT_RE.match(value):
+                return _FLOAT
+            return _STR
+        if kind is ScalarNode:
+            return _STR
+        return _SEQ if kind is SequenceNode else _MAP
+
+
+class _Fatal(Exception):
+    """A problem after which the rest of the file cannot be read."""
+
+    def __init__(self, diagnostic: Diagnostic):
+        self.diagnostic = diagnostic
+
+
+def _mark_location(file: str, mark: Any) -> Location:
+    return Location(file, mark.line + 1, mark.column + 1)
+
+
+def read_text(text: str, file: str = "<string>") -> Document:
+    """Parse `text`; raise `RubricError` with every problem found."""
+    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        raise RubricError(
+            [error("yaml.too_large", f"file is larger than {MAX_FILE_BYTES} bytes", Location(file, 1, 1), "split it or trim it")]
+        )
+    loader = _StrictLoader(text, file)
+    try:
+        try:
+            root = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except _Fatal as fatal:
+        raise RubricError([fatal.diagnostic]) from None
+    except yaml.MarkedYAMLError as problem:
+        mark = problem.problem_mark or problem.context_mark
+        location = _mark_location(file, mark) if mark else Location(file, 1, 1)
+        message = problem.problem or problem.context or "invalid YAML"
+        if "expected a single document" in str(problem):
+            message = "a file holds one YAML document; remove the extra '---' and what follows"
+        raise RubricError([error("yaml.syntax", f"YAML syntax: {message}", location)]) from None
+    except yaml.YAMLError as problem:
+        raise RubricError([error("yaml.syntax", f"YAML syntax: {problem}", Location(file, 1, 1))]) from None
+    if root is None:
+        raise RubricError([error("yaml.empty", "the file is empty", Location(file, 1, 1))])
+    converter = _Converter(file)
+    data = converter.convert(root, ())
+    raise_if_errors(converter.diagnostics)
+    return Document(file, text, data, converter.positions, converter.key_positions, converter.spans)
+
+
+def read_bytes(raw: bytes, file: str) -> Document:
+    """Decode UTF-8 (a BOM is allowed) and parse."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise RubricError(
+            [error("yaml.too_large", f"file is larger than {MAX_FILE_BYTES} bytes", Location(file, 1, 1), "split it or trim it")]
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as problem:
+        line = raw.count(b"\n", 0, problem.start) + 1
+        column = problem.start - (raw.rfind(b"\n", 0, problem.start) + 1) + 1
+        raise RubricError(
+            [error("yaml.encoding", "the file is not valid UTF-8", Location(file, line, column), "save it as UTF-8")]
+        ) from None
+    return read_text(text, file)
+
+
+def read_file(path: str) -> Document:
+    """Read a file from disk; an unreadable file is a `RubricError` too."""
+    try:
+        with open(path, "rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as problem:
+        raise RubricError(
+            [error("file.unreadable", f"cannot read the file: {problem.strerror or problem}", Location(path, 1, 1))]
+        ) from None
+    return read_bytes(raw, path)
+
+
+class _Converter:
+    """Turns composed nodes into plain data, collecting every problem on the way."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.diagnostics: list[Diagnostic] = []
+        self.positions: dict[Path, Location] = {}
+        self.key_positions: dict[Path, Location] = {}
+        self.spans: dict[Path, ScalarSpan] = {}
+
+    def at(self, node: Node) -> Location:
+        return _mark_location(self.file, node.start_mark)
+
+    def convert(self, node: Node, path: Path) -> Any:
+        self.positions[path] = self.at(node)
+        if isinstance(node, MappingNode):
+            return self.mapping(node, path)
+        if isinstance(node, SequenceNode):
+            if node.tag != _SEQ:
+                self.refuse_tag(node)
+            return [self.convert(item, path + (index,)) for index, item in enumerate(node.value)]
+        return self.scalar(node, path)
+
+    def refuse_tag(self, node: Node) -> None:
+        self.diagnostics.append(
+            error(
+                "yaml.tag",
+                f"tag {node.tag!r} is not allowed",
+                self.at(node),
+                "only plain YAML values are read: remove the tag",
+            )
+        )
+
+    def mapping(self, node: MappingNode, path: Path) -> dict[str, Any]:
+        if node.tag != _MAP:
+            self.refuse_tag(node)
+        result: dict[str, Any] = {}
+        seen: dict[str, Location] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                self.diagnostics.append(error("yaml.key", "a key must be plain text", self.at(key_node)))
+                continue
+            if key_node.value == "<<" and key_node.style is None:
+                self.diagnostics.append(
+                    error("yaml.merge", "merge keys (<<) are not allowed", self.at(key_node), "write the keys out in full")
+                )
+                continue
+            key = self.scalar(key_node, None)
+            if not isinstance(key, str):
+                self.diagnostics.append(
+                    error(
+                        "yaml.key",
+                        f"key {key_node.value!r} is not text",
+                        self.at(key_node),
+                        f'quote it: "{key_node.value}"',
+                    )
+                )
+                continue
+            if key in seen:
+                first = seen[key]
+                self.diagnostics.append(
+                    error(
+                        "yaml.duplicate_key",
+                        f"duplicate key {key!r} (first defined at line {first.line})",
+                        self.at(key_node),
+                        "each key may appear once in a mapping",
+                    )
+                )
+                continue
+            seen[key] = self.at(key_node)
+            self.key_positions[path + (key,)] = self.at(key_node)
+            result[key] = self.convert(value_node, path + (key,))
+        return result
+
+    def scalar(self, node: ScalarNode, path: Path | None) -> Any:
+        tag, text = node.tag, node.value
+        if tag not in _SCALAR_TAGS:
+            self.refuse_tag(node)
+            return text
+        if tag == _STR:
+            if path is not None:
+                self.spans[path] = ScalarSpan(
+                    node.style, node.start_mark.index, node.end_mark.index, node.start_mark.line, node.start_mark.column
+                )
+            return text
+        if tag == _NULL and _NULL_RE.match(text):
+            return None
+        if tag == _BOOL and _BOOL_RE.match(text):
+            return text.lower() == "true"
+        if tag == _INT and _INT_RE.match(text):
+            if _LEADING_ZERO_RE.match(text):
+                self.diagnostics.append(
+                    error(
+                        "yaml.ambiguous_number",
+                        f"{text} is ambiguous (YAML 1.1 reads a leading 0 as octal)",
+                        self.at(node),
+                        f'write {int(text)}, or quote it: "{text}"',
+                    )
+                )
+            if len(text) > 30:
+                self.diagnostics.append(error("yaml.number_too_long", "number has more than 30 digits", self.at(node)))
+                return text
+            return int(text)
+        if tag == _FLOAT and _FLOAT_RE.match(text):
+            if len(text) > 40:
+                self.diagnostics.append(error("yaml.number_too_long", "number has more than 40 characters", self.at(node)))
+                return text
+            number = Decimal(text)
+            if abs(number.adjusted()) > 30:
+                self.diagnostics.append(
+                    error("yaml.number_range", f"{text} is out of range (exponent beyond ±30)", self.at(node))
+                )
+            return number
+        self.diagnostics.append(
+            error("yaml.tag", f"{text!r} is not a valid {tag.rsplit(':', 1)[-1]}", self.at(node))
+        )
+        return text
