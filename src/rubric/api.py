@@ -77,8 +77,13 @@ def check_rubric(path_or_text: str | os.PathLike[str], *, name: str | None = Non
         document = _read(path_or_text, name)
         model, result = _checked(document)
     except RubricError as failure:
-        return list(failure.diagnostics) + list(failure.warnings)
-    return list(result.diagnostics)
+        return sorted(failure.diagnostics + failure.warnings, key=_position)
+    return sorted(result.diagnostics, key=_position)
+
+
+def _position(diagnostic: Diagnostic) -> tuple[int, int]:
+    location = diagnostic.location
+    return (location.line, location.column) if location else (0, 0)
 
 
 def _read(path_or_text: str | os.PathLike[str], name: str | None) -> source.Document:
@@ -91,7 +96,7 @@ def _checked(document: source.Document):  # type: ignore[no-untyped-def]
     schema_problems, bad_paths = schema.validate(document, schema.load_schema(RUBRIC_SCHEMA))
     model = build(document, bad_paths)
     result = check(model, document)
-    everything = schema_problems + result.diagnostics
-    everything.sort(key=lambda d: (d.location.line, d.location.column) if d.location else (0, 0))
+    everything = list(document.diagnostics) + schema_problems + result.diagnostics
+    everything.sort(key=_position)
     raise_if_errors(everything)
     return model, result

@@ -38,7 +38,7 @@ from .model import (
     Step,
     Template,
 )
-from .source import Document, Path
+from .source import Document, Path, yaml11_reading
 
 NUMERIC_KINDS = frozenset({"integer", "number", "money", "ratio"})
 MONEY_UNITS = ("元", "万元", "亿元")
@@ -243,8 +243,12 @@ class _Checker:
                     "a fact with a default is optional: remove required: true",
                 )
             if not self.default_fits(fact):
+                surprise = yaml11_reading(fact.default) if isinstance(fact.default, str) else None
                 self.error(
-                    "fact.default", f"{where}: the default {fact.default!r} does not fit type {', '.join(fact.kinds)}", fact.location
+                    "fact.default",
+                    f"{where}: the default {fact.default!r} does not fit type {', '.join(fact.kinds)}",
+                    self.document.locate(fact.path + ("default",)),
+                    f"YAML 1.1 would read {fact.default!r} as {surprise}; this format does not: write true or false" if surprise else None,
                 )
 
     @staticmethod

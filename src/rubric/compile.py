@@ -82,17 +82,18 @@ class _ExactLiterals(ast.NodeTransformer):
 
 def _order(model: RubricModel, dependencies: Mapping[str, frozenset[str]]) -> tuple[str, ...]:
     """Indicators in an order where each comes after what it reads (the checker refused cycles)."""
+    tree_order = {indicator.id: index for index, indicator in enumerate(model.all_indicators())}
     done: dict[str, None] = {}
 
     def place(indicator_id: str) -> None:
         if indicator_id in done:
             return
-        for needed in sorted(dependencies.get(indicator_id, ())):
+        for needed in sorted(dependencies.get(indicator_id, ()), key=tree_order.__getitem__):
             place(needed)
         done[indicator_id] = None
 
-    for indicator in model.all_indicators():
-        place(indicator.id)
+    for indicator_id in tree_order:
+        place(indicator_id)
     return tuple(done)
 
 

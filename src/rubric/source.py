@@ -18,7 +18,7 @@ import yaml
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import Diagnostic, Location, RubricError, error, raise_if_errors
+from .errors import Diagnostic, Location, RubricError, error
 
 Path = tuple[str | int, ...]
 
@@ -77,6 +77,7 @@ class Document:
     positions: Mapping[Path, Location]
     key_positions: Mapping[Path, Location]
     spans: Mapping[Path, ScalarSpan]
+    diagnostics: tuple[Diagnostic, ...] = ()  # problems that did not stop the reading (duplicate keys, tags...)
 
     def locate(self, path: Path) -> Location:
         """The position of the value at `path`, or of its nearest ancestor that exists."""
@@ -186,7 +187,9 @@ def _mark_location(file: str, mark: Any) -> Location:
 
 
 def read_text(text: str, file: str = "<string>") -> Document:
-    """Parse `text`; raise `RubricError` with every problem found."""
+    """Parse `text`. A problem that stops the reading raises `RubricError`; the others (a repeated
+    key, a refused tag, an ambiguous number) are kept in `Document.diagnostics`, so that later
+    stages can report their own findings alongside."""
     if len(text.encode("utf-8")) > MAX_FILE_BYTES:
         raise RubricError(
             [error("yaml.too_large", f"file is larger than {MAX_FILE_BYTES} bytes", Location(file, 1, 1), "split it or trim it")]
@@ -212,8 +215,9 @@ def read_text(text: str, file: str = "<string>") -> Document:
         raise RubricError([error("yaml.empty", "the file is empty", Location(file, 1, 1))])
     converter = _Converter(file)
     data = converter.convert(root, ())
-    raise_if_errors(converter.diagnostics)
-    return Document(file, text, data, converter.positions, converter.key_positions, converter.spans)
+    return Document(
+        file, text, data, converter.positions, converter.key_positions, converter.spans, tuple(converter.diagnostics)
+    )
 
 
 def read_bytes(raw: bytes, file: str) -> Document:
