@@ -1,0 +1,347 @@
+"""Stage 4 on its own: everything the checker finds, each at its line and column.
+
+Rubric texts come from `make_rubric`: the first indicator line is line 17, indented by 2, so a
+key of the first indicator starts at column 5 and `    score: ` puts an expression at column 12.
+"""
+
+from __future__ import annotations
+
+from conftest import errors, make_rubric, warnings
+
+
+def one_leaf(rule: str, *, weight: str = "10", extra_facts: str = "") -> str:
+    """A rubric with one leaf indicator 'a' (line 17) whose rule lines start at line 20."""
+    return make_rubric(f"- id: a\n  name: A\n  weight: {weight}\n" + rule, extra_facts=extra_facts)
+
+
+def test_a_valid_rubric_has_no_errors() -> None:
+    assert errors(one_leaf("  score: 10 * min(spent_total / budget_total, 1)\n")) == []
+
+
+def test_unknown_fact_suggests_the_closest_name() -> None:
+    assert errors(one_leaf("  score: 10 * min(spent_totl / budget_total, 1)\n")) == [
+        "20:21 name.unknown unknown name 'spent_totl'"
+    ]
+
+
+def test_unknown_function_suggests_the_closest_name() -> None:
+    assert errors(one_leaf("  score: mim(1, 2)\n")) == ["20:12 name.unknown_function unknown function 'mim'"]
+
+
+def test_boolean_used_as_a_number() -> None:
+    assert errors(one_leaf("  score: 10 * done\n")) == [
+        "20:17 type.mismatch '*' needs a number, but `done` is a boolean"
+    ]
+
+
+def test_text_compared_with_a_number() -> None:
+    assert errors(one_leaf("  score: 10 if level == 1 else 0\n")) == [
+        "20:27 type.mismatch comparing text with a number is always false"
+    ]
+
+
+def test_enum_compared_with_a_value_it_cannot_take() -> None:
+    assert errors(one_leaf('  score: 10 if level == "完整" else 0\n')) == [
+        "20:27 type.enum_value '完整' is not one of 不够完善, 完善, 未建立"
+    ]
+
+
+def test_number_used_as_a_condition() -> None:
+    assert errors(one_leaf("  score: 10 if spent_total else 0\n")) == [
+        "20:18 type.mismatch the condition after 'if' needs a boolean, but `spent_total` is a number"
+    ]
+
+
+def test_rule_must_give_a_number() -> None:
+    assert errors(one_leaf("  score: spent_total > 0\n")) == [
+        "20:12 type.mismatch expression gives a boolean, but a number is needed here"
+    ]
+
+
+def test_branches_of_a_conditional_must_agree() -> None:
+    assert errors(one_leaf("  score: 1 if done else done\n")) == [
+        "20:27 type.mismatch the two branches give a number and a boolean"
+    ]
+
+
+def test_syntax_error_is_placed_in_the_expression() -> None:
+    assert errors(one_leaf("  score: 10 * (spent_total + \n")) == [
+        "20:17 expr.syntax expression syntax: '(' was never closed"
+    ]
+
+
+def test_single_equals_gets_a_hint() -> None:
+    found = errors(one_leaf("  score: 10 if done = true else 0\n"))
+    assert len(found) == 1 and found[0].startswith("20:") and " expr.syntax " in found[0]
+
+
+def test_expression_on_a_folded_block_is_placed_on_its_own_line() -> None:
+    text = one_leaf("  score: >-\n    10 *\n    min(spent_total / budgt_total, 1)\n")
+    assert errors(text) == ["22:25 name.unknown unknown name 'budgt_total'"]
+
+
+def test_weights_of_children_must_add_up() -> None:
+    text = make_rubric(
+        """
+        - id: parent
+          name: P
+          weight: 10
+          children:
+            - {id: x, name: X, weight: 6, score: 6}
+            - {id: y, name: Y, weight: 3, score: 3}
+        """
+    )
+    assert errors(text) == ["19:13 weight.sum the children of 'parent' weigh 9 in all, but 'parent' weighs 10"]
+
+
+def test_weights_add_up_exactly_with_decimals() -> None:
+    text = make_rubric(
+        """
+        - id: parent
+          name: P
+          weight: 10
+          children:
+            - {id: x, name: X, weight: 3.3, score: 1}
+            - {id: y, name: Y, weight: 3.3, score: 1}
+            - {id: z, name: Z, weight: 3.4, score: 1}
+        """
+    )
+    assert errors(text) == []
+
+
+def test_top_level_weights_must_add_up_to_total() -> None:
+    text = make_rubric("- {id: a, name: A, weight: 8, score: 8}\n", total=10)
+    assert errors(text) == ["7:8 weight.sum the top-level indicators weigh 8 in all, but total is 10"]
+
+
+def test_duplicate_indicator_ids() -> None:
+    text = make_rubric(
+        """
+        - {id: a, name: A, weight: 5, score: 5}
+        - {id: a, name: B, weight: 5, score: 5}
+        """
+    )
+    assert errors(text) == ["18:10 indicator.duplicate_id indicator id 'a' is used twice (first at line 17)"]
+
+
+def test_cycle_between_indicators() -> None:
+    text = make_rubric(
+        """
+        - {id: a, name: A, weight: 5, score: 'score_of("b")'}
+        - {id: b, name: B, weight: 5, score: 'score_of("a")'}
+        """
+    )
+    assert errors(text) == ["17:5 indicator.cycle indicators depend on each other in a cycle: a → b → a"]
+
+
+def test_reading_the_parent_is_a_cycle() -> None:
+    text = make_rubric(
+        """
+        - id: p
+          name: P
+          weight: 10
+          children:
+            - {id: c, name: C, weight: 10, score: 'score_of("p") / 2'}
+        """
+    )
+    assert errors(text) == ["17:5 indicator.cycle indicators depend on each other in a cycle: p → c → p"]
+
+
+def test_score_of_an_unknown_indicator() -> None:
+    text = make_rubric(
+        """
+        - {id: alpha, name: A, weight: 5, score: 5}
+        - {id: beta, name: B, weight: 5, score: 'score_of("alpah")'}
+        """
+    )
+    assert errors(text) == ["18:53 name.unknown_indicator unknown indicator 'alpah'"]
+
+
+def test_score_of_is_refused_in_not_applicable() -> None:
+    text = make_rubric(
+        """
+        - {id: alpha, name: A, weight: 5, score: 5}
+        - {id: beta, name: B, weight: 5, score: 5, not_applicable: 'score_of("alpha") > 1'}
+        """
+    )
+    assert errors(text) == ["18:63 expr.score_of score_of() cannot be used here"]
+
+
+def test_ladder_needs_otherwise_and_warns_on_unreachable_steps() -> None:
+    text = one_leaf(
+        "  let: {r: spent_total / budget_total}\n"
+        "  ladder:\n"
+        "    - {when: r >= 0.8, then: 6}\n"
+        "    - {when: r >= 0.9, then: 10}\n"
+        "    - {when: r > 0.8, then: 4}\n"
+    )
+    assert errors(text) == [
+        "24:16 ladder.no_otherwise indicator 'a': the ladder does not say what happens when no step matches"
+    ]
+    assert [w for w in warnings(text) if "ladder." in w] == [
+        "23:16 ladder.unreachable step `r >= 0.9` can never be reached: `r >= 0.8` (line 22) comes first and takes every such value",
+        "24:16 ladder.unreachable step `r > 0.8` can never be reached: `r >= 0.8` (line 22) comes first and takes every such value",
+    ]
+
+
+def test_ladder_steps_in_the_right_order_are_all_reachable() -> None:
+    text = one_leaf(
+        "  let: {r: spent_total / budget_total}\n"
+        "  ladder:\n"
+        "    - {when: r >= 0.95, then: 10}\n"
+        "    - {when: r > 0.9, then: 8}\n"
+        "    - {when: 0.9 <= r, then: 7}\n"
+        "    - {when: r < 0.5, then: 1}\n"
+        "    - otherwise: 5\n"
+    )
+    assert errors(text) == []
+    assert [w for w in warnings(text) if "ladder" in w] == []
+
+
+def test_otherwise_must_be_last() -> None:
+    text = one_leaf("  ladder:\n    - otherwise: 0\n    - {when: done, then: 10}\n    - otherwise: 1\n")
+    assert errors(text) == ["21:20 ladder.otherwise_not_last indicator 'a': otherwise must be the last step"]
+
+
+def test_match_needs_an_enum_and_every_case() -> None:
+    text = one_leaf("  match: level\n  cases: {完善: 10, 不完善: 5}\n")
+    assert errors(text) == [
+        "21:12 match.missing_case indicator 'a' gives no points for '不够完善', '未建立' of 'level'",
+        "21:21 match.unknown_case indicator 'a': '不完善' is not a value of 'level'",
+    ]
+
+
+def test_match_on_a_number() -> None:
+    assert errors(one_leaf("  match: spent_total\n  cases: {a: 1}\n")) == [
+        "20:12 match.not_enum indicator 'a' matches on 'spent_total', which is not an enum"
+    ]
+
+
+def test_items_over_a_fact_that_is_not_a_list() -> None:
+    text = one_leaf("  items: {over: done, value: 1, empty: 0}\n")
+    assert errors(text) == ["20:19 items.not_list items over 'done', which is not a list fact"]
+
+
+LIST_FACT = """\
+targets:
+  label: 指标
+  type: list
+  fields:
+    kind: {type: enum, values: [产出, 效益]}
+    actual: {type: ratio}
+    weight: {type: number, default: 1}
+"""
+
+
+def test_items_see_fields_and_check_them() -> None:
+    text = one_leaf(
+        "  items:\n"
+        "    over: targets\n"
+        '    where: kind == "产出"\n'
+        "    value: min(actual, 1)\n"
+        "    weight: weight\n"
+        "    empty: not_applicable\n"
+        "    findings:\n"
+        "      - {problem: '完成 {value:.1%}', improvement: '改进 {kind}'}\n",
+        extra_facts=LIST_FACT,
+    )
+    assert errors(text) == []
+
+
+def test_field_names_are_not_visible_outside_items() -> None:
+    text = one_leaf("  score: actual * 10\n", extra_facts=LIST_FACT)
+    assert errors(text) == ["27:12 name.unknown unknown name 'actual'"]
+
+
+def test_let_used_before_it_is_defined() -> None:
+    text = one_leaf("  let:\n    a1: b1 * 2\n    b1: spent_total\n  score: a1\n")
+    assert errors(text) == ["21:11 let.order let 'b1' is used before it is defined"]
+
+
+def test_unused_let_and_unused_fact_are_warnings() -> None:
+    text = one_leaf("  let: {r: spent_total}\n  score: 10\n")
+    assert warnings(text) == [
+        "12:3 fact.unused fact 'budget_total' is declared but never used",
+        "14:3 fact.unused fact 'done' is declared but never used",
+        "15:3 fact.unused fact 'level' is declared but never used",
+        "20:11 let.unused let 'r' of 'a' is never used",
+    ]
+
+
+def test_optional_fact_without_default_cannot_be_used() -> None:
+    text = one_leaf("  score: extra\n", extra_facts="extra: {label: E, type: number, required: false}\n")
+    assert errors(text) == ["21:12 name.optional_fact fact 'extra' may be missing (it is optional and has no default)"]
+
+
+def test_fact_declarations_are_checked() -> None:
+    text = one_leaf(
+        "  score: 10\n",
+        extra_facts=(
+            "cash: {label: C, type: money}\n"
+            "grade: {label: G, type: enum}\n"
+            "name: {label: N, type: text, values: [a]}\n"
+            "rate: {label: R, type: ratio, min: 2, max: 1}\n"
+            "flag: {label: F, type: boolean, default: no}\n"
+            "both: {label: B, type: integer, default: 1, required: true}\n"
+            "label: {label: L, type: text, min: 0}\n"
+        ),
+    )
+    assert errors(text) == [
+        "16:3 fact.unit fact 'cash' is money with no unit",
+        "17:3 fact.values fact 'grade' is an enum but lists no values",
+        "18:3 fact.values fact 'name' lists values but is not an enum",
+        "19:3 fact.bounds fact 'rate': the lower bound 2 is above the upper bound 1",
+        "20:44 fact.default fact 'flag': the default 'no' does not fit type boolean",
+        "21:3 fact.default fact 'both' is required and has a default",
+        "22:3 fact.bounds fact 'label': min/max only apply to numbers",
+    ]
+
+
+def test_reserved_names() -> None:
+    text = make_rubric("- {id: score, name: A, weight: 10, score: 10}\n", extra_facts="min: {label: M, type: number}\n")
+    assert errors(text) == [
+        "16:3 name.reserved fact 'min' uses a reserved name",
+        "18:5 name.reserved indicator 'score' uses a reserved name",
+    ]
+
+
+def test_grades_must_descend_and_cover_zero() -> None:
+    text = make_rubric("- {id: a, name: A, weight: 10, score: 10}\n").replace(
+        "  - {grade: 优, min: 90}\n  - {grade: 差, min: 0}\n", "  - {grade: 优, min: 60}\n  - {grade: 良, min: 80}\n"
+    )
+    assert errors(text) == [
+        "10:5 grade.order grade '良' (min 80) is not below '优' (min 60)",
+        "10:5 grade.gap a total below 80 gets no grade",
+    ]
+
+
+def test_templates_are_checked() -> None:
+    text = one_leaf(
+        "  score: 10\n"
+        "  findings:\n"
+        "    - problem: '支出 {spent_total!r} {budget_total.real} {lost:.2e}'\n"
+        "      improvement: '{unknown_name} {done:.1%}'\n"
+    )
+    assert errors(text) == [
+        "22:23 template.format template: format !r of {spent_total} is not allowed",
+        "22:39 template.placeholder template: {budget_total.real} is not a plain name",
+        "22:59 template.format template: format :.2e of {lost} is not allowed",
+        "23:24 name.unknown unknown name 'unknown_name'",
+        "23:39 template.format template: {done:.1%} formats a boolean, not a number",
+    ]
+
+
+def test_template_with_unbalanced_brace() -> None:
+    text = one_leaf("  score: 10\n  findings:\n    - {problem: '少了 {', improvement: ok}\n")
+    assert errors(text) == ["22:19 template.syntax template: Single '{' encountered in format string"]
+
+
+def test_finding_names_score_weight_lost() -> None:
+    text = one_leaf(
+        "  score: 10\n"
+        "  findings:\n"
+        "    - when: lost > 0.5 and score < weight\n"
+        "      problem: '得分 {score:.2f}，扣 {lost:.2f}'\n"
+        "      improvement: 改进\n"
+    )
+    assert errors(text) == []
