@@ -540,6 +540,9 @@ class _Checker:
                 visit(node, [])
 
     def check_unused(self) -> None:
+        """Unused facts, once everything else is right: parts skipped for errors read nothing."""
+        if not self.model.intact or not self.result.ok:
+            return
         for fact in self.model.facts:
             if fact.id not in self.used_names:
                 self.warn("fact.unused", f"fact {fact.id!r} is declared but never used", fact.location)
