@@ -55,6 +55,7 @@ HOSTILE = [
     ("round(spent_total, places)", ["20:32 expr.literal_argument argument 2 of round() must be a whole number from 0 to 10"]),
     ("round(spent_total, 11)", ["20:32 expr.literal_argument argument 2 of round() must be a whole number from 0 to 10"]),
     ("score_of(a)", ["20:13 expr.score_of score_of() takes one indicator id in quotes"]),
+    ('"\\d" == "x"', ["20:13 expr.syntax expression syntax: invalid escape sequence '\\d'"]),
     ("True + 1", ["20:13 type.mismatch '+' needs a number, but `True` is a boolean"]),
     ("-" * 40 + "1", ["20:43 expr.too_deep expression nests deeper than 30 levels"]),
     ('"' + "x" * 201 + '"', ["20:13 expr.string text longer than 200 characters"]),

@@ -173,3 +173,9 @@ def test_locate_in_scalar_for_every_style(text: str, offset: int, expected: str)
     document = read_text(text, "f.yaml")
     location = document.locate_in_scalar(("e",), offset)
     assert f"{location.line}:{location.column}" == expected
+
+
+def test_control_characters_are_refused_with_their_place() -> None:
+    with pytest.raises(RubricError) as raised:
+        read_text("a: 1\nb: x\x00y\n", "f.yaml")
+    assert str(raised.value) == "f.yaml:2:5: error: character U+0000 is not allowed in YAML (remove control characters from the file)"

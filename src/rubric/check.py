@@ -17,6 +17,7 @@ import keyword
 import re
 import string
 import tokenize
+import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterable
@@ -686,7 +687,9 @@ class _ExpressionChecker:
             self.fail("expr.empty", "expression is empty", None)
             return None
         try:
-            tree = ast.parse(self.source, mode="eval")
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # an invalid escape such as "\d" is a mistake, not a warning
+                tree = ast.parse(self.source, mode="eval")
         except SyntaxError as problem:
             offset = (problem.offset - 1) if problem.offset else len(self.source) - 1
             message = problem.msg
@@ -694,7 +697,7 @@ class _ExpressionChecker:
                 message += " (to compare, write ==)"
             self.fail("expr.syntax", f"expression syntax: {message}", None, offset=max(offset, 0))
             return None
-        except (ValueError, MemoryError, RecursionError) as problem:
+        except (ValueError, MemoryError, RecursionError, Warning) as problem:
             self.fail("expr.syntax", f"expression cannot be read: {problem}", None)
             return None
         comment = self.comment_offset()

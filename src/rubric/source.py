@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, Mapping
 
 import yaml
+import yaml.reader
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -182,6 +183,11 @@ class _Fatal(Exception):
         self.diagnostic = diagnostic
 
 
+def _index_location(file: str, text: str, index: int) -> Location:
+    line_start = text.rfind("\n", 0, index) + 1
+    return Location(file, text.count("\n", 0, index) + 1, index - line_start + 1)
+
+
 def _mark_location(file: str, mark: Any) -> Location:
     return Location(file, mark.line + 1, mark.column + 1)
 
@@ -194,8 +200,8 @@ def read_text(text: str, file: str = "<string>") -> Document:
         raise RubricError(
             [error("yaml.too_large", f"file is larger than {MAX_FILE_BYTES} bytes", Location(file, 1, 1), "split it or trim it")]
         )
-    loader = _StrictLoader(text, file)
     try:
+        loader = _StrictLoader(text, file)
         try:
             root = loader.get_single_node()
         finally:
@@ -209,6 +215,17 @@ def read_text(text: str, file: str = "<string>") -> Document:
         if "expected a single document" in str(problem):
             message = "a file holds one YAML document; remove the extra '---' and what follows"
         raise RubricError([error("yaml.syntax", f"YAML syntax: {message}", location)]) from None
+    except yaml.reader.ReaderError as problem:
+        raise RubricError(
+            [
+                error(
+                    "yaml.character",
+                    f"character U+{problem.character:04X} is not allowed in YAML",
+                    _index_location(file, text, problem.position),
+                    "remove control characters from the file",
+                )
+            ]
+        ) from None
     except yaml.YAMLError as problem:
         raise RubricError([error("yaml.syntax", f"YAML syntax: {problem}", Location(file, 1, 1))]) from None
     if root is None:
