@@ -552,7 +552,7 @@ class _Checker:
 
     def template(self, template: Template, scope: dict[str, Binding]) -> None:
         data = self.document.data_at(template.path)
-        parts = {}
+        parts: dict[str, tuple[str | Placeholder, ...] | None] = {}
         for language_key in ("zh", "en"):
             path = template.path + (language_key,) if isinstance(data, dict) else template.path
             text = template.text.zh if language_key == "zh" else template.text.en

@@ -75,7 +75,7 @@ class _ExactLiterals(ast.NodeTransformer):
     def visit_Constant(self, node: ast.Constant) -> ast.Constant:
         if isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
             text = ast.get_source_segment(self.source, node)
-            exact = ast.Constant(Decimal(text) if text else Decimal(node.value))
+            exact = ast.Constant(Decimal(text) if text else Decimal(node.value))  # type: ignore[arg-type]
             return ast.copy_location(exact, node)
         return node
 
@@ -186,7 +186,8 @@ class Evaluator(simpleeval.SimpleEval):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__(operators=OPERATORS, functions=FUNCTION_TABLE, names={})
         allowed = (ast.Constant, ast.Name, ast.UnaryOp, ast.BinOp, ast.BoolOp, ast.Compare, ast.IfExp, ast.Call)
-        self.nodes = {node_type: self.nodes[node_type] for node_type in allowed}
+        handlers: dict[type, Callable[..., Any]] = dict(self.nodes)
+        self.nodes: dict[type, Callable[..., Any]] = {node_type: handlers[node_type] for node_type in allowed}
 
     def run(self, program: Program, names: Mapping[str, Value]) -> Value:
         """The program's value for `names`; any failure is an `EvalFailure` saying why."""

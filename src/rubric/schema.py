@@ -140,35 +140,38 @@ def _render(document: Document, root: dict[str, Any], failure: ValidationError, 
         problems = []
         for key in unexpected:
             close = difflib.get_close_matches(key, allowed, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(allowed)}"
+            suggestion = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(allowed)}"
             problems.append(
-                error("schema.unknown_key", f"{where}: unknown key {key!r}", document.locate_key(path + (key,)), hint)
+                error("schema.unknown_key", f"{where}: unknown key {key!r}", document.locate_key(path + (key,)), suggestion)
             )
         return problems
 
     location = document.locate(path)
     if kind == "type":
-        hint = None
-        if isinstance(instance, str) and yaml11_reading(instance):
-            hint = f"YAML 1.1 would read {instance!r} as {yaml11_reading(instance)}; this format does not: write the value plainly"
-            if failure.validator_value == "boolean":
-                hint = f"YAML 1.1 would read {instance!r} as a boolean; this format reads only true and false"
-        elif failure.validator_value == "string" and not isinstance(instance, (dict, list)):
-            hint = f'quote it: "{_scalar_text(instance)}"'
         message = f"{where}: expected {_expected(failure.validator_value)}, found {_found(instance)}"
-        return [error("schema.type", message, location, hint)]
+        return [error("schema.type", message, location, _type_hint(instance, failure.validator_value))]
 
     if kind == "enum":
         options = [str(option) for option in failure.validator_value]
         close = difflib.get_close_matches(str(instance), options, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else None
-        return [error("schema.enum", f"{where}: {_found(instance)} is not one of {', '.join(options)}", location, hint)]
+        closest = f"did you mean {close[0]!r}?" if close else None
+        return [error("schema.enum", f"{where}: {_found(instance)} is not one of {', '.join(options)}", location, closest)]
 
     if custom:
         return [error(f"schema.{kind}", f"{where}: {custom}", location)]
-    if kind == "dependentRequired":
-        return [error("schema.dependent", f"{where}: {failure.message}", location)]
     return [error(f"schema.{kind}", f"{where}: {failure.message}", location)]
+
+
+def _type_hint(instance: Any, expected: str | list[str]) -> str | None:
+    """Why a value has the wrong type, when YAML made it so."""
+    surprise = yaml11_reading(instance) if isinstance(instance, str) else None
+    if surprise and expected == "boolean":
+        return f"YAML 1.1 would read {instance!r} as a boolean; this format reads only true and false"
+    if surprise:
+        return f"YAML 1.1 would read {instance!r} as {surprise}; this format does not: write the value plainly"
+    if expected == "string" and not isinstance(instance, (dict, list)):
+        return f'quote it: "{_scalar_text(instance)}"'
+    return None
 
 
 def _scalar_text(value: Any) -> str:

@@ -130,7 +130,7 @@ class Document:
         return value
 
 
-class _StrictLoader(yaml.SafeLoader):
+class _StrictLoader(yaml.SafeLoader):  # type: ignore[misc]
     """PyYAML's composer with our own scalar resolution, no aliases and bounded depth."""
 
     def __init__(self, text: str, file: str):
@@ -138,7 +138,7 @@ class _StrictLoader(yaml.SafeLoader):
         self.file = file
         self.depth = 0
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
         event = self.peek_event()
         if isinstance(event, AliasEvent) or getattr(event, "anchor", None):
             raise _Fatal(
@@ -159,7 +159,7 @@ class _StrictLoader(yaml.SafeLoader):
         finally:
             self.depth -= 1
 
-    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:  # type: ignore[override]
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
         """YAML 1.2 core schema for plain scalars; everything quoted is text."""
         if kind is ScalarNode and implicit[0]:
             if _NULL_RE.match(value):
