@@ -149,3 +149,14 @@ def test_evaluation_order_puts_what_is_read_first() -> None:
         """
     )
     assert rubric.load(text).compiled.order == ("second", "first", "p")
+
+
+def test_running_a_program_never_parses_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    _, compiled = load_one("10 * min(spent_total / budget_total, 1)")
+
+    def no_parsing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("evaluation parsed text")
+
+    monkeypatch.setattr(ast, "parse", no_parsing)
+    names = {"spent_total": Decimal(1), "budget_total": Decimal(2)}
+    assert Evaluator().run(compiled, names) == 5
