@@ -42,7 +42,7 @@ def test_text_compared_with_a_number() -> None:
 
 def test_enum_compared_with_a_value_it_cannot_take() -> None:
     assert errors(one_leaf('  score: 10 if level == "完整" else 0\n')) == [
-        "20:27 type.enum_value '完整' is not one of 不够完善, 完善, 未建立"
+        "20:27 type.enum_value '完整' is not one of 完善, 不够完善, 未建立"
     ]
 
 
@@ -290,7 +290,7 @@ def test_fact_declarations_are_checked() -> None:
         "16:3 fact.unit fact 'cash' is money with no unit",
         "17:3 fact.values fact 'grade' is an enum but lists no values",
         "18:3 fact.values fact 'name' lists values but is not an enum",
-        "19:3 fact.bounds fact 'rate': the lower bound 2 is above the upper bound 1",
+        "19:3 fact.bounds fact 'rate': no value lies between 2 and 1",
         "20:44 fact.default fact 'flag': the default 'no' does not fit type boolean",
         "21:3 fact.default fact 'both' is required and has a default",
         "22:3 fact.bounds fact 'label': min/max only apply to numbers",
@@ -327,7 +327,7 @@ def test_templates_are_checked() -> None:
         "22:39 template.placeholder template: {budget_total.real} is not a plain name",
         "22:59 template.format template: format :.2e of {lost} is not allowed",
         "23:24 name.unknown unknown name 'unknown_name'",
-        "23:39 template.format template: {done:.1%} formats a boolean, not a number",
+        "23:39 template.type template: {done} is a boolean, which has no text form",
     ]
 
 
@@ -344,4 +344,62 @@ def test_finding_names_score_weight_lost() -> None:
         "      problem: '得分 {score:.2f}，扣 {lost:.2f}'\n"
         "      improvement: 改进\n"
     )
+    assert errors(text) == []
+
+
+def test_bounds_that_contradict_each_other() -> None:
+    text = one_leaf(
+        "  score: 10\n",
+        extra_facts=(
+            "a: {label: A, type: number, min: 1, greater_than: 0}\n"
+            "b: {label: B, type: number, greater_than: 5, less_than: 5}\n"
+            "c: {label: C, type: number, min: 0, default: -1}\n"
+            "d: {label: D, type: number, min: 5, max: 5}\n"
+        ),
+    )
+    assert errors(text) == [
+        "16:3 fact.bounds fact 'a' has both min and greater_than",
+        "17:3 fact.bounds fact 'b': no value lies between 5 and 5",
+        "18:3 fact.default fact 'c': the default -1 is out of its bounds",
+    ]
+
+
+def test_optional_facts_cannot_be_matched_or_listed() -> None:
+    optional = "maybe: {label: M, type: enum, values: [甲], required: false}\n"
+    assert errors(one_leaf("  match: maybe\n  cases: {甲: 10}\n", extra_facts=optional)) == [
+        "21:12 name.optional_fact fact 'maybe' may be missing (it is optional and has no default)"
+    ]
+    optional_list = "rows: {label: R, type: list, required: false, fields: {x: {type: number}}}\n"
+    text = one_leaf("  items: {over: rows, value: x, empty: 0}\n", extra_facts=optional_list)
+    assert errors(text) == ["21:19 name.optional_fact fact 'rows' may be missing (it is optional and has no default)"]
+
+
+def test_a_one_value_enum_is_checked_too() -> None:
+    text = one_leaf('  score: 10 if only == "乙" else 0\n', extra_facts="only: {label: O, type: enum, values: [甲]}\n")
+    assert errors(text) == ["21:26 type.enum_value '乙' is not one of 甲"]
+
+
+def test_unreachable_step_of_an_items_value_has_its_own_code() -> None:
+    text = one_leaf(
+        "  items:\n"
+        "    over: targets\n"
+        "    value:\n"
+        "      - {when: actual >= 0.5, then: 1}\n"
+        "      - {when: actual >= 0.9, then: 1}\n"
+        "      - otherwise: 0\n"
+        "    empty: 0\n",
+        extra_facts=LIST_FACT,
+    )
+    assert [w for w in warnings(text) if "unreachable" in w] == [
+        "31:18 value.unreachable step `actual >= 0.9` can never be reached: `actual >= 0.5` (line 30) comes first and "
+        "takes every such value"
+    ]
+
+
+def test_match_without_cases_says_so() -> None:
+    assert errors(one_leaf("  match: level\n")) == ["17:5 schema.dependentRequired indicator 'a': 'cases' is needed here too"]
+
+
+def test_yaml_values_as_expressions() -> None:
+    text = one_leaf("  ladder:\n    - {when: true, then: 10}\n    - otherwise: 0.0000001\n")
     assert errors(text) == []

@@ -160,3 +160,15 @@ def test_running_a_program_never_parses_text(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(ast, "parse", no_parsing)
     names = {"spent_total": Decimal(1), "budget_total": Decimal(2)}
     assert Evaluator().run(compiled, names) == 5
+
+
+def test_score_of_reads_the_score_the_evaluation_provides() -> None:
+    text = make_rubric(
+        """
+        - {id: first, name: F, weight: 5, score: 'score_of("second") / 2'}
+        - {id: second, name: S, weight: 5, score: 5}
+        """
+    )
+    compiled = program(rubric.load(text), 'score_of("second") / 2')
+    assert compiled.names == ("score_of(second)",)
+    assert Evaluator().run(compiled, {"score_of(second)": Decimal(3)}) == Decimal("1.5")

@@ -44,6 +44,7 @@ from .source import Document, Path, yaml11_reading
 NUMERIC_KINDS = frozenset({"integer", "number", "money", "ratio"})
 MONEY_UNITS = ("元", "万元", "亿元")
 _FORMAT_SPEC = re.compile(r"^(?:\.[0-6][f%])?$")
+_PLAIN_DECIMAL = re.compile(r"^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
 
 _FORBIDDEN_SYNTAX = {
     ast.Attribute: "attribute access (a.b)",
@@ -150,7 +151,7 @@ def fact_type(fact: Fact) -> Type:
     if kind == "boolean":
         return BOOLEAN
     if kind == "enum":
-        return Type("text", frozenset(fact.values))
+        return Type("text", fact.values)
     return LIST if kind == "list" else TEXT
 
 
@@ -200,7 +201,8 @@ class _Checker:
                 "name.reserved",
                 f"{what} {name!r} uses a reserved name",
                 location,
-                "reserved: Python keywords, True/False/None, score, weight, lost, value and the function names",
+                "reserved: Python keywords, True, False, None, true, false, score, weight, lost, value, "
+                "score_of and the function names",
             )
             return False
         return True
@@ -231,10 +233,15 @@ class _Checker:
         has_bounds = any(b is not None for b in (fact.minimum, fact.maximum, fact.greater_than, fact.less_than))
         if has_bounds and not kinds & NUMERIC_KINDS:
             self.error("fact.bounds", f"{where}: min/max only apply to numbers", fact.location)
+        if fact.minimum is not None and fact.greater_than is not None:
+            self.error("fact.bounds", f"{where} has both min and greater_than", fact.location, "keep one lower bound")
+        if fact.maximum is not None and fact.less_than is not None:
+            self.error("fact.bounds", f"{where} has both max and less_than", fact.location, "keep one upper bound")
         low = fact.minimum if fact.minimum is not None else fact.greater_than
         high = fact.maximum if fact.maximum is not None else fact.less_than
-        if low is not None and high is not None and low > high:
-            self.error("fact.bounds", f"{where}: the lower bound {low} is above the upper bound {high}", fact.location)
+        inclusive = fact.minimum is not None and fact.maximum is not None
+        if low is not None and high is not None and (low > high or (low == high and not inclusive)):
+            self.error("fact.bounds", f"{where}: no value lies between {low} and {high}", fact.location)
         if fact.has_default:
             if fact.required:
                 self.error(
@@ -243,11 +250,13 @@ class _Checker:
                     fact.location,
                     "a fact with a default is optional: remove required: true",
                 )
+            if self.default_fits(fact) and not _within_bounds(fact, fact.default):
+                self.error("fact.default", f"{where}: the default {_show_value(fact.default)} is out of its bounds", fact.location)
             if not self.default_fits(fact):
                 surprise = yaml11_reading(fact.default) if isinstance(fact.default, str) else None
                 self.error(
                     "fact.default",
-                    f"{where}: the default {fact.default!r} does not fit type {', '.join(fact.kinds)}",
+                    f"{where}: the default {_show_value(fact.default)} does not fit type {', '.join(fact.kinds)}",
                     self.document.locate(fact.path + ("default",)),
                     f"YAML 1.1 would read {fact.default!r} as {surprise}; this format does not: write true or false" if surprise else None,
                 )
@@ -377,9 +386,9 @@ class _Checker:
                 steps[-1].when.location,
                 "end it with a step `- otherwise: 0` (or the points you mean)",
             )
-        self.unreachable_steps(steps)
+        self.unreachable_steps(steps, what)
 
-    def unreachable_steps(self, steps: tuple[Step, ...]) -> None:
+    def unreachable_steps(self, steps: tuple[Step, ...], what: str) -> None:
         """Warn about a step whose condition an earlier step always takes first."""
         seen: list[tuple[Step, tuple[str, str, Decimal, bool] | None]] = []
         for step in steps:
@@ -395,7 +404,7 @@ class _Checker:
                 always = isinstance(earlier_checked.tree.body, ast.Constant) and earlier_checked.tree.body.value is True
                 if always or (bound and earlier_bound and _covers(earlier_bound, bound)):
                     self.warn(
-                        "ladder.unreachable",
+                        f"{what}.unreachable",
                         f"step `{checked.source}` can never be reached: "
                         f"`{earlier_checked.source}` (line {earlier.when.location.line}) comes first and takes every such value",
                         step.when.location,
@@ -413,6 +422,14 @@ class _Checker:
                 f"indicator {indicator.id!r} matches on unknown fact {rule.fact!r}",
                 rule.fact_location,
                 _suggest(rule.fact, self.facts),
+            )
+            return
+        if not fact.always_present:
+            self.error(
+                "name.optional_fact",
+                f"fact {fact.id!r} may be missing (it is optional and has no default)",
+                rule.fact_location,
+                "give it a default, or make it required",
             )
             return
         if fact.kinds != ("enum",):
@@ -453,6 +470,13 @@ class _Checker:
             if fact.kinds:
                 self.error("items.not_list", f"items over {rule.over!r}, which is not a list fact", rule.over_location)
             return item_scope
+        if not fact.always_present:
+            self.error(
+                "name.optional_fact",
+                f"fact {fact.id!r} may be missing (it is optional and has no default)",
+                rule.over_location,
+                "make it required: an empty list is a value",
+            )
         for item_field in fact.fields:
             if item_field.id in scope and scope[item_field.id].origin != "later_let":
                 self.error(
@@ -605,6 +629,15 @@ class _Checker:
                 ok = False
                 continue
             binding = scope[name]
+            if binding.type.kind in ("boolean", "list"):
+                self.error(
+                    "template.type",
+                    f"template: {{{name}}} is {binding.type}, which has no text form",
+                    location,
+                    "write the sentence for each case in its own finding, with when:",
+                )
+                ok = False
+                continue
             if spec and binding.type.kind not in ("number", "any"):
                 self.error("template.format", f"template: {{{name}:{spec}}} formats {binding.type}, not a number", location)
                 ok = False
@@ -617,6 +650,8 @@ class _Checker:
         if binding is None:
             if name in FUNCTIONS:
                 self.error("name.function_as_value", f"{name!r} is a function: call it, as in {name}(...)", location)
+            elif name in ("true", "false"):
+                self.error("name.unknown", f"unknown name {name!r}", location, f"write {name.capitalize()}")
             else:
                 self.error("name.unknown", f"unknown name {name!r}", location, _suggest(name, scope))
             return False
@@ -659,6 +694,7 @@ class _ExpressionChecker:
         self.nodes = 0
         self.names: set[str] = set()
         self.scores: set[str] = set()
+        self.too_deep = False
         self.lead = 0
         self.source = ""
 
@@ -676,11 +712,7 @@ class _ExpressionChecker:
         self.owner.error(code, message, location, hint)
 
     def run(self, expected: Type | None) -> CheckedExpression | None:
-        text = self.expression.text
-        if len(text) > language.MAX_EXPRESSION_LENGTH:
-            self.fail("expr.too_long", f"expression is longer than {language.MAX_EXPRESSION_LENGTH} characters", None)
-            return None
-        flat = text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+        flat = self.expression.text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
         self.lead = len(flat) - len(flat.lstrip(" "))
         self.source = flat.strip(" ")
         if not self.source:
@@ -731,14 +763,16 @@ class _ExpressionChecker:
         if self.nodes == language.MAX_NODES + 1:
             self.fail("expr.too_complex", f"expression has more than {language.MAX_NODES} parts", node, "split it with let")
         if depth > language.MAX_DEPTH:
-            self.fail("expr.too_deep", f"expression nests deeper than {language.MAX_DEPTH} levels", node, "split it with let")
+            if not self.too_deep:
+                self.too_deep = True
+                self.fail("expr.too_deep", f"expression nests deeper than {language.MAX_DEPTH} levels", node, "split it with let")
             return ANY
         if self.nodes > language.MAX_NODES:
             return ANY
         handler = getattr(self, f"visit_{type(node).__name__}", None)
         if handler is None:
             name = _FORBIDDEN_SYNTAX.get(type(node), type(node).__name__)
-            self.fail("expr.forbidden", f"{name} is not allowed in expressions", node)
+            self.fail("expr.forbidden", f"expressions cannot use {name}", node)
             return ANY
         found: Type = handler(node, depth)
         return found
@@ -749,19 +783,19 @@ class _ExpressionChecker:
             return BOOLEAN
         if isinstance(value, (int, float)):
             digits = ast.get_source_segment(self.source, node) or ""
-            if len(digits.replace(".", "").replace("_", "")) > language.MAX_NUMBER_LITERAL_DIGITS or "e" in digits.lower() or "_" in digits:
+            if not _PLAIN_DECIMAL.match(digits) or len(digits.replace(".", "")) > language.MAX_NUMBER_LITERAL_DIGITS:
                 self.fail(
                     "expr.number",
                     f"number {digits} is not allowed",
                     node,
-                    f"write plain decimals of at most {language.MAX_NUMBER_LITERAL_DIGITS} digits, without exponents or _",
+                    f"write plain decimals of at most {language.MAX_NUMBER_LITERAL_DIGITS} digits (no exponent, _, 0x, 0o or 0b)",
                 )
             return NUMBER
         if isinstance(value, str):
             if len(value) > language.MAX_STRING_LITERAL:
                 self.fail("expr.string", f"text longer than {language.MAX_STRING_LITERAL} characters", node)
-            return Type("text", frozenset({value}))
-        self.fail("expr.forbidden", f"{'None' if value is None else type(value).__name__} is not allowed in expressions", node)
+            return TEXT
+        self.fail("expr.forbidden", f"expressions cannot use {'None' if value is None else type(value).__name__} values", node)
         return ANY
 
     def visit_Name(self, node: ast.Name, depth: int) -> Type:
@@ -840,12 +874,12 @@ class _ExpressionChecker:
             )
             return
         for enum, literal_node in ((left, right_node), (right, left_node)):
-            if enum.kind == "text" and enum.values is not None and len(enum.values) > 1:
+            if enum.kind == "text" and enum.values is not None:
                 if isinstance(literal_node, ast.Constant) and isinstance(literal_node.value, str):
                     if literal_node.value not in enum.values:
                         self.fail(
                             "type.enum_value",
-                            f"{literal_node.value!r} is not one of {', '.join(sorted(enum.values))}",
+                            f"{literal_node.value!r} is not one of {', '.join(enum.values)}",
                             literal_node,
                             _suggest(literal_node.value, enum.values),
                         )
@@ -922,6 +956,23 @@ class _ExpressionChecker:
                     continue
             self.expect(argument, depth, wanted, f"{function.name}()")
         return NUMBER
+
+
+def _within_bounds(fact: Fact, value: object) -> bool:
+    if not isinstance(value, (int, Decimal)) or isinstance(value, bool):
+        return True
+    return not (
+        (fact.minimum is not None and value < fact.minimum)
+        or (fact.maximum is not None and value > fact.maximum)
+        or (fact.greater_than is not None and value <= fact.greater_than)
+        or (fact.less_than is not None and value >= fact.less_than)
+    )
+
+
+def _show_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, str) else str(value)
 
 
 def _fits(found: Type, wanted: Type) -> bool:

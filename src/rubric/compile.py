@@ -38,7 +38,7 @@ class Program:
     source: str
     location: Location
     tree: ast.expr
-    names: tuple[str, ...]
+    names: tuple[str, ...]  # every name it reads, so that a trace can show their values
 
 
 @dataclass(frozen=True)
@@ -62,15 +62,25 @@ def compile_rubric(model: RubricModel, checked: CheckResult) -> CompiledRubric:
 
 
 def _program(checked: CheckedExpression) -> Program:
-    tree = _ExactLiterals(checked.source).visit(copy.deepcopy(checked.tree.body))
-    return Program(checked.source, checked.expression.location, tree, tuple(sorted(checked.names)))
+    tree = _Lowering(checked.source).visit(copy.deepcopy(checked.tree.body))
+    reads = checked.names | {language.score_name(indicator_id) for indicator_id in checked.scores}
+    return Program(checked.source, checked.expression.location, tree, tuple(sorted(reads)))
 
 
-class _ExactLiterals(ast.NodeTransformer):
-    """Number literals become the `Decimal` of their source text (0.1 stays 0.1, not a float)."""
+class _Lowering(ast.NodeTransformer):
+    """Number literals become the `Decimal` of their source text (0.1 stays 0.1, not a float), and
+    `score_of("id")` becomes a read of the name the evaluation gives that indicator's score."""
 
     def __init__(self, source: str):
         self.source = source
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        if isinstance(node.func, ast.Name) and node.func.id == language.SCORE_OF:
+            (argument,) = node.args
+            assert isinstance(argument, ast.Constant) and isinstance(argument.value, str)
+            return ast.copy_location(ast.Name(id=language.score_name(argument.value), ctx=ast.Load()), node)
+        self.generic_visit(node)
+        return node
 
     def visit_Constant(self, node: ast.Constant) -> ast.Constant:
         if isinstance(node.value, (int, float)) and not isinstance(node.value, bool):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Callable
 
-MAX_EXPRESSION_LENGTH = 1000
+MAX_EXPRESSION_LENGTH = 1000  # enforced by the schema (maxLength of an expression)
 MAX_NODES = 200
 MAX_DEPTH = 30
 MAX_STRING_LITERAL = 200
@@ -34,6 +34,11 @@ CONTEXT = decimal.Context(
 ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
 
 SCORE_OF = "score_of"  # score_of("id") reads another indicator's score; not a plain function
+
+
+def score_name(indicator_id: str) -> str:
+    """The run-time name under which score_of("id") finds a score: no fact can be called so."""
+    return f"{SCORE_OF}({indicator_id})"
 RESERVED_NAMES = frozenset({"True", "False", "None", "true", "false", "score", "weight", "lost", "value", SCORE_OF})
 
 
@@ -42,7 +47,7 @@ class Type:
     """What the checker knows of a value: its kind, and for an enum the values it can take."""
 
     kind: str  # "number", "boolean", "text", "list" or "any"
-    values: frozenset[str] | None = None
+    values: tuple[str, ...] | None = None  # an enum's values, in declared order
 
     def __str__(self) -> str:
         return {"number": "a number", "boolean": "a boolean", "text": "text", "list": "a list", "any": "any value"}[

@@ -238,12 +238,17 @@ class _Builder:
         return value if isinstance(value, kind) and not (isinstance(value, bool) and bool not in _kinds(kind)) else default
 
     def expression(self, path: Path) -> Expression:
-        """An expression; a number written plainly (`then: 4`) is the expression of that number."""
+        """An expression; a number or boolean written as a YAML value (`then: 4`, `when: true`)
+        is the expression of that value."""
         value = self.document.data_at(path)
-        return Expression(value if isinstance(value, str) else str(value), path, self.at(path))
+        if isinstance(value, bool):
+            value = "True" if value else "False"
+        elif isinstance(value, Decimal):
+            value = format(value, "f")
+        return Expression(str(value), path, self.at(path))
 
     def optional_expression(self, container: Path, key: str) -> Expression | None:
-        if self.get(container, key, (str, int, Decimal)) is None:
+        if self.get(container, key, (str, int, Decimal, bool)) is None:
             return None
         return self.expression(container + (key,))
 

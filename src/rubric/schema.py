@@ -157,8 +157,11 @@ def _render(document: Document, root: dict[str, Any], failure: ValidationError, 
         closest = f"did you mean {close[0]!r}?" if close else None
         return [error("schema.enum", f"{where}: {_found(instance)} is not one of {', '.join(options)}", location, closest)]
 
-    if custom:
+    if custom and kind in ("oneOf", "anyOf", "pattern", "const"):
         return [error(f"schema.{kind}", f"{where}: {custom}", location)]
+    if kind == "dependentRequired" and isinstance(instance, dict):
+        needed = [key for keys in failure.validator_value.values() for key in keys if key not in instance]
+        return [error("schema.dependentRequired", f"{where}: {', '.join(map(repr, needed))} is needed here too", location)]
     return [error(f"schema.{kind}", f"{where}: {failure.message}", location)]
 
 
