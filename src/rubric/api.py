@@ -1,20 +1,25 @@
-"""The public face: load a rubric through every stage, in order, once.
+"""The public face: load a rubric through every stage, in order, once; then evaluate facts.
 
-read (source) → validate (schema) → build (model) → check → compile. Each stage only hands its
-result forward; the first four collect problems instead of stopping, and loading fails with
-one `RubricError` holding every error found (warnings ride along on the error and the rubric).
+read (source) → validate (schema) → build (model) → check → compile, at load; facts → evaluate
+for each department. Each stage only hands its result forward; the loading stages collect
+problems instead of stopping, and loading fails with one `RubricError` holding every error
+found (warnings ride along on the error and the rubric).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path as FilePath
+from typing import Any, Mapping
 
 from . import schema, source
-from .check import check
+from .check import CheckResult, check
 from .compile import CompiledRubric, compile_rubric
 from .errors import Diagnostic, RubricError, raise_if_errors
+from .evaluate import Evaluation, evaluate
+from .facts import Facts, facts_schema, prepare
 from .model import Fact, Indicator, RubricModel, Text, build
 
 RUBRIC_SCHEMA = "rubric.schema.json"
@@ -25,6 +30,19 @@ class Rubric:
     """A loaded, checked and compiled rubric: immutable, safe to share between threads, picklable."""
 
     compiled: CompiledRubric
+    sha256: str  # of the rubric's canonical content: the same rubric in any layout has the same digest
+
+    def evaluate(self, facts: Facts | Mapping[str, Any]) -> Evaluation:
+        """Score one department's facts (a `Facts` from `load_facts`, or a mapping).
+
+        Raises `FactsError` with every problem of the facts, or `EvaluationError` when a rule
+        cannot be computed for them; nothing else.
+        """
+        return evaluate(self.compiled, prepare(self.compiled, facts), self.sha256)
+
+    def facts_schema(self) -> dict[str, Any]:
+        """The JSON Schema of a facts file for this rubric (numbers in it may be `Decimal`)."""
+        return facts_schema(self.compiled.model)
 
     @property
     def id(self) -> str:
@@ -68,7 +86,10 @@ def load(path_or_text: str | os.PathLike[str], *, name: str | None = None) -> Ru
 
     Raises `RubricError` with every problem found. `name` labels text in messages.
     """
-    return Rubric(compile_rubric(*_checked(_read(path_or_text, name))))
+    document = _read(path_or_text, name)
+    model, result = _checked(document)
+    digest = hashlib.sha256(source.canonical_json(document.data).encode("utf-8")).hexdigest()
+    return Rubric(compile_rubric(model, result), digest)
 
 
 def check_rubric(path_or_text: str | os.PathLike[str], *, name: str | None = None) -> list[Diagnostic]:
@@ -92,7 +113,7 @@ def _read(path_or_text: str | os.PathLike[str], name: str | None) -> source.Docu
     return source.read_file(os.fspath(FilePath(path_or_text)))
 
 
-def _checked(document: source.Document):  # type: ignore[no-untyped-def]
+def _checked(document: source.Document) -> tuple[RubricModel, CheckResult]:
     schema_problems, bad_paths = schema.validate(document, schema.load_schema(RUBRIC_SCHEMA))
     model = build(document, bad_paths)
     result = check(model, document)

@@ -131,7 +131,8 @@ class CheckResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     expressions: dict[Path, CheckedExpression] = field(default_factory=dict)
     templates: dict[Path, CheckedTemplate] = field(default_factory=dict)
-    dependencies: dict[str, frozenset[str]] = field(default_factory=dict)  # indicator id -> indicators it reads
+    scores_read: dict[str, frozenset[str]] = field(default_factory=dict)  # indicator id -> scores its rule and lets read
+    dependencies: dict[str, frozenset[str]] = field(default_factory=dict)  # the same, and its children
 
     @property
     def ok(self) -> bool:
@@ -184,6 +185,7 @@ class _Checker:
         self.check_facts()
         self.collect_indicators()
         base = self.base_scope()
+        self.check_constraints()
         for indicator in self.model.all_indicators():
             self.check_indicator(indicator, base)
         self.check_weights()
@@ -290,6 +292,17 @@ class _Checker:
                 continue
             self.indicators[indicator.id] = indicator
 
+    def check_constraints(self) -> None:
+        """Constraints read facts (optional ones too: a constraint waits until they are given)."""
+        every_fact = {fact.id: Binding(fact_type(fact), "fact") for fact in self.model.facts}
+        for constraint in self.model.constraints:
+            self.expression(constraint.require, every_fact, BOOLEAN, reads_scores=False)
+        for fact in self.model.facts:
+            record_scope = dict(every_fact)
+            record_scope.update({field.id: Binding(fact_type(field), "field") for field in fact.fields})
+            for constraint in fact.constraints:
+                self.expression(constraint.require, record_scope, BOOLEAN, reads_scores=False)
+
     def base_scope(self) -> dict[str, Binding]:
         scope = {
             fact.id: Binding(fact_type(fact), "fact" if fact.always_present else "optional_fact")
@@ -322,6 +335,7 @@ class _Checker:
         computed.update({name: Binding(NUMBER, "computed") for name in ("score", "weight", "lost")})
         for finding in indicator.findings:
             self.finding(finding, computed)
+        self.result.scores_read[indicator.id] = frozenset(reads)
         self.result.dependencies[indicator.id] = frozenset(reads) | frozenset(child.id for child in indicator.children)
         for name, expression in lets:
             if name not in self.current_reads:
@@ -903,7 +917,7 @@ class _ExpressionChecker:
             self.fail("expr.score_of", f"{language.SCORE_OF}() takes one indicator id in quotes", node, f'{language.SCORE_OF}("audit")')
             return NUMBER
         if not self.reads_scores:
-            self.fail("expr.score_of", f"{language.SCORE_OF}() cannot be used here", node, "not_applicable can only read facts")
+            self.fail("expr.score_of", f"{language.SCORE_OF}() cannot be used here", node, "only facts can be read here (not_applicable, constraints)")
             return NUMBER
         if argument.value not in self.owner.indicators:
             self.fail(

@@ -12,7 +12,7 @@ import json
 import sys
 from typing import Sequence
 
-from . import __version__
+from .version import __version__
 from .api import check_rubric
 from .errors import Diagnostic
 

@@ -47,6 +47,8 @@ class CompiledRubric:
     programs: Mapping[Path, Program] = field(compare=False)
     templates: Mapping[Path, CheckedTemplate] = field(compare=False)
     order: tuple[str, ...]  # indicator ids, each after every indicator it reads
+    scores_read: Mapping[str, tuple[str, ...]]  # indicator id -> ids whose scores its rule and lets read
+    names_read: Mapping[str, tuple[str, ...]]  # indicator id -> every name its own programs read
     warnings: tuple[Diagnostic, ...]
 
 
@@ -57,6 +59,8 @@ def compile_rubric(model: RubricModel, checked: CheckResult) -> CompiledRubric:
         programs=programs,
         templates=dict(checked.templates),
         order=_order(model, checked.dependencies),
+        scores_read={key: tuple(sorted(value)) for key, value in checked.scores_read.items()},
+        names_read=_names_read(model, programs),
         warnings=tuple(d for d in checked.diagnostics if not d.is_error),
     )
 
@@ -88,6 +92,17 @@ class _Lowering(ast.NodeTransformer):
             exact = ast.Constant(Decimal(text) if text else Decimal(node.value))  # type: ignore[arg-type]
             return ast.copy_location(exact, node)
         return node
+
+
+def _names_read(model: RubricModel, programs: Mapping[Path, Program]) -> dict[str, tuple[str, ...]]:
+    """For each indicator, the names its own programs read (not those of its children)."""
+    owners = {indicator.path: indicator.id for indicator in model.all_indicators()}
+    found: dict[str, set[str]] = {indicator_id: set() for indicator_id in owners.values()}
+    for path, program in programs.items():
+        owner = next((owners[path[:end]] for end in range(len(path), -1, -1) if path[:end] in owners), None)
+        if owner is not None:
+            found[owner].update(program.names)
+    return {indicator_id: tuple(sorted(names)) for indicator_id, names in found.items()}
 
 
 def _order(model: RubricModel, dependencies: Mapping[str, frozenset[str]]) -> tuple[str, ...]:

@@ -43,6 +43,15 @@ class Template:
 
 
 @dataclass(frozen=True, slots=True)
+class Constraint:
+    """A condition the facts must meet before they are scored (or each record of a list fact)."""
+
+    require: Expression
+    message: Text
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
 class Fact:
     """A declared fact (or a field of a list fact's records)."""
 
@@ -64,6 +73,7 @@ class Fact:
     fields: tuple[Fact, ...] = ()
     min_items: int | None = None
     max_items: int | None = None
+    constraints: tuple[Constraint, ...] = ()
 
     @property
     def is_list(self) -> bool:
@@ -194,6 +204,7 @@ class RubricModel:
     facts: tuple[Fact, ...]
     indicators: tuple[Indicator, ...]
     description: Text | None = None
+    constraints: tuple[Constraint, ...] = ()
     intact: bool = True
 
     def all_indicators(self) -> list[Indicator]:
@@ -300,7 +311,20 @@ class _Builder:
             grades=grades,
             facts=facts,
             indicators=indicators,
+            constraints=self.constraints(("constraints",)) if self.clean(("constraints",)) else (),
             intact=not self.bad_paths,
+        )
+
+    def constraints(self, path: Path) -> tuple[Constraint, ...]:
+        container = self.document.data_at(path[:-1]) if path[:-1] else self.document.data
+        items = container.get(path[-1], []) if isinstance(container, dict) else []
+        return tuple(
+            Constraint(
+                self.expression(path + (index, "require")),
+                _text(self.document.data_at(path + (index, "message"))),
+                self.at(path + (index,)),
+            )
+            for index in range(len(items))
         )
 
     def fact(self, path: Path) -> Fact:
@@ -335,6 +359,7 @@ class _Builder:
             fields=fields,
             min_items=declaration.get("min_items"),
             max_items=declaration.get("max_items"),
+            constraints=self.constraints(path + ("constraints",)),
         )
 
     def indicator(self, path: Path) -> Indicator | None:

@@ -69,7 +69,7 @@ def describe(data: Any, path: Path) -> str:
             names.append(f"fact {step!r}")
         elif parent_key == "fields":
             names.append(f"field {step!r}")
-    suffix = _plain_path(path[_last_named(path) :])
+    suffix = plain_path(path[_last_named(path) :])
     if not names:
         return suffix or "the file"
     return f"{names[-1]} {suffix}" if suffix else names[-1]
@@ -84,17 +84,17 @@ def _last_named(path: Path) -> int:
     return last
 
 
-def _plain_path(path: Iterable[str | int]) -> str:
+def plain_path(path: Iterable[str | int]) -> str:
     text = ""
     for step in path:
         text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
     return text
 
 
-def _found(value: Any) -> str:
+def found_text(value: Any) -> str:
     if isinstance(value, bool):
         return f"{'true' if value else 'false'} (a boolean)"
-    if isinstance(value, (int, Decimal)):
+    if isinstance(value, (int, float, Decimal)):
         return f"{value} (a number)"
     if isinstance(value, str):
         return f"text {value!r}"
@@ -148,14 +148,14 @@ def _render(document: Document, root: dict[str, Any], failure: ValidationError, 
 
     location = document.locate(path)
     if kind == "type":
-        message = f"{where}: expected {_expected(failure.validator_value)}, found {_found(instance)}"
+        message = f"{where}: expected {_expected(failure.validator_value)}, found {found_text(instance)}"
         return [error("schema.type", message, location, _type_hint(instance, failure.validator_value))]
 
     if kind == "enum":
         options = [str(option) for option in failure.validator_value]
         close = difflib.get_close_matches(str(instance), options, n=1)
         closest = f"did you mean {close[0]!r}?" if close else None
-        return [error("schema.enum", f"{where}: {_found(instance)} is not one of {', '.join(options)}", location, closest)]
+        return [error("schema.enum", f"{where}: {found_text(instance)} is not one of {', '.join(options)}", location, closest)]
 
     if custom and kind in ("oneOf", "anyOf", "pattern", "const"):
         return [error(f"schema.{kind}", f"{where}: {custom}", location)]

@@ -9,6 +9,7 @@ duplicate keys, no anchors or aliases, no tags beyond the core ones, bounded siz
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -383,3 +384,23 @@ class _Converter:
             error("yaml.tag", f"{text!r} is not a valid {tag.rsplit(':', 1)[-1]}", self.at(node))
         )
         return text
+
+
+def canonical_json(value: Any) -> str:
+    """One text for one value, whatever the key order or number spelling: sorted keys, no spaces,
+    numbers as normalised exact decimals (1.50 and 1.5 are one number). Tuples of (key, value)
+    pairs, the form of a list fact's records, are written as objects."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, (int, Decimal)):
+        number = Decimal(value)
+        return "0" if number == 0 else format(number.normalize(), "f")
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(str(key), ensure_ascii=False)}:{canonical_json(value[key])}" for key in sorted(value)) + "}"
+    if isinstance(value, tuple) and value and all(isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str) for pair in value):
+        return canonical_json(dict(value))
+    return "[" + ",".join(canonical_json(item) for item in value) + "]"

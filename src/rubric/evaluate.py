@@ -1,0 +1,507 @@
+"""Stage 7: score a compiled rubric against converted facts, explaining every point.
+
+Evaluation runs only what was checked and compiled; its state lives in this call's locals (and
+one `Evaluator`), so one rubric serves many threads. In order:
+
+1. applicability, from facts only: an indicator is not applicable when its `not_applicable`
+   condition holds, when its `items` rule selects nothing and says `empty: not_applicable`, or
+   when all its children are;
+2. effective weights, top-down: an applicable indicator's share of its parent's effective weight
+   is in proportion to its weight among its applicable siblings (top level: of `total`);
+3. scores, in an order where each indicator comes after the ones it reads: a leaf's rule is
+   computed exactly on the indicator's own weight, clamped to [0, weight], scaled to the
+   effective weight, and rounded once as the rubric declares; a parent's score is the exact sum
+   of its children's rounded scores;
+4. the total, the maximum and the grade (from the rounded total);
+5. findings, in tree order, filled from facts and computed values.
+"""
+
+from __future__ import annotations
+
+import decimal
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal, Mapping
+
+from . import language
+from .check import Placeholder
+from .compile import CompiledRubric, Evaluator, Program, Value
+from .errors import RubricError, error
+from .facts import FactValues
+from .language import EvalFailure, describe_value, round_decimal
+from .model import (
+    DeductionRule,
+    Expression,
+    FindingTemplate,
+    Indicator,
+    ItemsRule,
+    LadderRule,
+    MatchRule,
+    ScoreRule,
+    Step,
+    Template,
+    Text,
+)
+from .version import __version__
+
+Status = Literal["scored", "not_applicable"]
+Severity = Literal["deduction", "note"]
+
+
+class EvaluationError(RubricError):
+    """A rule could not be computed for these facts: which indicator, which expression, which values."""
+
+
+@dataclass(frozen=True)
+class Trace:
+    """How a score was reached: the values read, the intermediate values, the branch taken."""
+
+    reads: tuple[tuple[str, Value], ...] = ()
+    lets: tuple[tuple[str, Value], ...] = ()
+    steps: tuple[str, ...] = ()
+    raw: Decimal | None = None  # the rule's result on the indicator's own weight, before clamping
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    id: str
+    name: Text
+    parent: str | None
+    weight: Decimal
+    effective_weight: Decimal
+    score: Decimal
+    status: Status
+    trace: Trace
+    depth: int
+
+    @property
+    def lost(self) -> Decimal:
+        return self.effective_weight - self.score
+
+
+@dataclass(frozen=True)
+class Finding:
+    indicator: str
+    name: Text
+    points_lost: Decimal
+    problem: Text
+    improvement: Text
+    severity: Severity
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What a signed score can be reproduced and checked from later."""
+
+    rubric_id: str
+    rubric_version: str
+    rubric_sha256: str  # of the rubric's canonical content: independent of comments, layout and key order
+    facts_sha256: str  # of the facts' canonical form, after conversion and defaults
+    library_version: str
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The result of scoring one department's facts with one rubric."""
+
+    rubric_id: str
+    rubric_title: Text
+    rubric_version: str
+    total: Decimal
+    maximum: Decimal
+    grade: Text | None
+    indicators: tuple[IndicatorResult, ...]
+    findings: tuple[Finding, ...]
+    provenance: Provenance
+
+    def indicator(self, indicator_id: str) -> IndicatorResult:
+        for result in self.indicators:
+            if result.id == indicator_id:
+                return result
+        raise KeyError(indicator_id)
+
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
+        """Plain data for JSON: dicts, lists, text, booleans, None, and exact `Decimal` numbers
+        (write it with `rubric.render.json_text` to keep every digit)."""
+        return {
+            "rubric": {"id": self.rubric_id, "title": _pick(self.rubric_title, lang), "version": self.rubric_version},
+            "total": self.total,
+            "max": self.maximum,
+            "grade": _pick(self.grade, lang) if self.grade else None,
+            "indicators": {
+                result.id: {
+                    "name": _pick(result.name, lang),
+                    "parent": result.parent,
+                    "weight": result.weight,
+                    "effective_weight": result.effective_weight,
+                    "score": result.score,
+                    "status": result.status,
+                    "trace": {
+                        "reads": {name: _plain(value) for name, value in result.trace.reads},
+                        "lets": {name: _plain(value) for name, value in result.trace.lets},
+                        "steps": list(result.trace.steps),
+                    },
+                }
+                for result in self.indicators
+            },
+            "findings": [
+                {
+                    "indicator": finding.indicator,
+                    "name": _pick(finding.name, lang),
+                    "points_lost": finding.points_lost,
+                    "problem": _pick(finding.problem, lang),
+                    "improvement": _pick(finding.improvement, lang),
+                    "severity": finding.severity,
+                }
+                for finding in self.findings
+            ],
+            "provenance": {
+                "rubric_id": self.provenance.rubric_id,
+                "rubric_version": self.provenance.rubric_version,
+                "rubric_sha256": self.provenance.rubric_sha256,
+                "facts_sha256": self.provenance.facts_sha256,
+                "library_version": self.provenance.library_version,
+            },
+        }
+
+
+def _pick(text: Text, lang: str) -> str:
+    return text.en if lang == "en" and text.en else text.zh
+
+
+def _plain(value: Value) -> Any:
+    if isinstance(value, tuple):
+        return [dict(record) for record in value]
+    return value
+
+
+class _Run:
+    """One evaluation: the facts, the evaluator and everything computed so far."""
+
+    def __init__(self, compiled: CompiledRubric, facts: Mapping[str, Value]):
+        self.compiled = compiled
+        self.model = compiled.model
+        self.facts = facts
+        self.evaluator = Evaluator()
+        self.indicators = {indicator.id: indicator for indicator in self.model.all_indicators()}
+        self.parents: dict[str, str | None] = {}
+        self.depths: dict[str, int] = {}
+        for root in self.model.indicators:
+            self._family(root, None, 0)
+        self.not_applicable: dict[str, bool] = {}
+        self.selections: dict[str, tuple[int, ...]] = {}
+        self.effective: dict[str, Decimal] = {}
+        self.scores: dict[str, Decimal] = {}
+        self.traces: dict[str, Trace] = {}
+        self.environments: dict[str, dict[str, Value]] = {}
+        self.item_values: dict[str, list[tuple[int, dict[str, Value], Decimal, Decimal]]] = {}
+
+    def _family(self, indicator: Indicator, parent: str | None, depth: int) -> None:
+        self.parents[indicator.id] = parent
+        self.depths[indicator.id] = depth
+        for child in indicator.children:
+            self._family(child, indicator.id, depth + 1)
+
+    # -- running one program ----------------------------------------------------------------
+
+    def run(self, expression: Expression, scope: Mapping[str, Value], indicator: Indicator) -> Value:
+        program = self.compiled.programs[expression.path]
+        try:
+            return self.evaluator.run(program, scope)
+        except EvalFailure as problem:
+            raise _failure(indicator, program, scope, str(problem)) from None
+
+    def number(self, expression: Expression, scope: Mapping[str, Value], indicator: Indicator) -> Decimal:
+        value = self.run(expression, scope, indicator)
+        if type(value) is not Decimal:
+            program = self.compiled.programs[expression.path]
+            raise _failure(indicator, program, scope, f"it gave {describe_value(value)}, not a number")
+        return value
+
+    def holds(self, expression: Expression, scope: Mapping[str, Value], indicator: Indicator) -> bool:
+        return self.run(expression, scope, indicator) is True
+
+    # -- 1. applicability ---------------------------------------------------------------------
+
+    def applicability(self, indicator: Indicator, forced: bool = False) -> bool:
+        """Whether `indicator` is not applicable; fills `not_applicable` for its whole subtree."""
+        own = forced or (
+            indicator.not_applicable is not None and self.holds(indicator.not_applicable, self.facts, indicator)
+        )
+        if indicator.children:
+            children = [self.applicability(child, own) for child in indicator.children]
+            result = own or all(children)
+        elif isinstance(indicator.rule, ItemsRule) and not own:
+            self.selections[indicator.id] = self.select(indicator, indicator.rule)
+            result = not self.selections[indicator.id] and indicator.rule.empty == "not_applicable"
+        else:
+            result = own
+        self.not_applicable[indicator.id] = result
+        return result
+
+    def select(self, indicator: Indicator, rule: ItemsRule) -> tuple[int, ...]:
+        records = self.facts[rule.over]
+        assert isinstance(records, tuple)
+        selected = []
+        for index, record in enumerate(records):
+            scope = {**self.facts, **dict(record)}
+            if rule.where is None or self.holds(rule.where, scope, indicator):
+                selected.append(index)
+        return tuple(selected)
+
+    # -- 2. effective weights ---------------------------------------------------------------
+
+    def share(self, siblings: tuple[Indicator, ...], available: Decimal) -> None:
+        applicable = [s for s in siblings if not self.not_applicable[s.id]]
+        weights = sum((s.weight for s in applicable), Decimal(0))
+        for sibling in siblings:
+            if self.not_applicable[sibling.id] or weights == 0:
+                effective = Decimal(0)
+            elif weights == available:
+                effective = sibling.weight
+            else:
+                effective = _exact(lambda: sibling.weight * available / weights)
+            self.effective[sibling.id] = effective
+            self.share(sibling.children, effective)
+
+    # -- 3. scores ------------------------------------------------------------------------------
+
+    def score(self, indicator: Indicator) -> None:
+        if self.not_applicable[indicator.id]:
+            self.scores[indicator.id] = round_decimal(Decimal(0), self.model.rounding.places, self.model.rounding.mode)
+            self.traces[indicator.id] = Trace(steps=("not applicable",))
+            return
+        scope: dict[str, Value] = dict(self.facts)
+        for other in self.compiled.scores_read[indicator.id]:
+            scope[language.score_name(other)] = self.scores[other]
+        lets = []
+        for name, expression in indicator.lets:
+            scope[name] = self.run(expression, scope, indicator)
+            lets.append((name, scope[name]))
+        self.environments[indicator.id] = scope
+        steps: list[str] = []
+        if indicator.children:
+            total = sum((self.scores[child.id] for child in indicator.children), Decimal(0))
+            self.scores[indicator.id] = total
+            self.traces[indicator.id] = Trace(
+                self.reads(indicator, scope), tuple(lets), (f"sum of children: {total}",), None
+            )
+            return
+        raw = self.rule(indicator, scope, steps)
+        effective = self.effective[indicator.id]
+        clamped = min(max(raw, Decimal(0)), indicator.weight)
+        if clamped != raw:
+            steps.append(f"clamped {raw} to {clamped} (0 to {indicator.weight})")
+        scaled = clamped
+        if effective != indicator.weight:
+            scaled = Decimal(0) if indicator.weight == 0 else _exact(lambda: clamped * effective / indicator.weight)
+            steps.append(f"scaled to the effective weight {effective}: {scaled}")
+        rounding = self.model.rounding
+        score = round_decimal(scaled, rounding.places, rounding.mode)
+        if score != scaled:
+            steps.append(f"rounded {rounding.mode.replace('_', '-')} to {rounding.places} places: {score}")
+        self.scores[indicator.id] = score
+        self.traces[indicator.id] = Trace(self.reads(indicator, scope), tuple(lets), tuple(steps), raw)
+
+    def reads(self, indicator: Indicator, scope: Mapping[str, Value]) -> tuple[tuple[str, Value], ...]:
+        """The facts and scores the indicator's programs read (not its lets), with their values."""
+        own_lets = {name for name, _ in indicator.lets}
+        names = self.compiled.names_read[indicator.id]
+        return tuple((name, scope[name]) for name in names if name in scope and name not in own_lets)
+
+    def rule(self, indicator: Indicator, scope: dict[str, Value], steps: list[str]) -> Decimal:
+        rule = indicator.rule
+        if isinstance(rule, ScoreRule):
+            value = self.number(rule.expression, scope, indicator)
+            steps.append(f"{rule.expression.text} = {value}")
+            return value
+        if isinstance(rule, LadderRule):
+            return self.ladder(rule.steps, scope, indicator, steps, "step")
+        if isinstance(rule, DeductionRule):
+            total = Decimal(0)
+            for number, deduction in enumerate(rule.deductions, start=1):
+                if deduction.when is not None and not self.holds(deduction.when, scope, indicator):
+                    steps.append(f"deduction {number}: `{deduction.when.text}` does not hold")
+                    continue
+                points = self.number(deduction.points, scope, indicator)
+                count = self.number(deduction.per, scope, indicator) if deduction.per is not None else Decimal(1)
+                amount = _exact(lambda: points * count)
+                total += amount
+                condition = f"`{deduction.when.text}` holds" if deduction.when is not None else "applies"
+                per = f", {count} × {points}" if deduction.per is not None else f", {points}"
+                steps.append(f"deduction {number}: {condition}{per}: −{amount}")
+            steps.append(f"{indicator.weight} − {total} = {indicator.weight - total}")
+            return indicator.weight - total
+        if isinstance(rule, MatchRule):
+            value = scope[rule.fact]
+            points = next(case.points for case in rule.cases if case.value == value)
+            steps.append(f"{rule.fact} is {value}: {points}")
+            return points
+        assert isinstance(rule, ItemsRule)
+        return self.items(indicator, rule, scope, steps)
+
+    def ladder(
+        self, ladder: tuple[Step, ...], scope: Mapping[str, Value], indicator: Indicator, steps: list[str], word: str
+    ) -> Decimal:
+        for number, step in enumerate(ladder, start=1):
+            if step.when is None:
+                value = self.number(step.then, scope, indicator)
+                steps.append(f"{word} {number} (otherwise): {value}")
+                return value
+            if self.holds(step.when, scope, indicator):
+                value = self.number(step.then, scope, indicator)
+                steps.append(f"{word} {number}: `{step.when.text}` holds: {value}")
+                return value
+        raise AssertionError("the checker requires a closing otherwise")
+
+    def items(self, indicator: Indicator, rule: ItemsRule, scope: dict[str, Value], steps: list[str]) -> Decimal:
+        records = self.facts[rule.over]
+        assert isinstance(records, tuple)
+        selected = self.selections[indicator.id]
+        steps.append(f"{len(selected)} of {len(records)} items of {rule.over} selected")
+        if not selected:
+            assert isinstance(rule.empty, Decimal)
+            steps.append(f"no item selected: {rule.empty}")
+            return rule.empty
+        valued = []
+        for index in selected:
+            item_scope = {**scope, **dict(records[index])}
+            item_steps: list[str] = []
+            if isinstance(rule.value, Expression):
+                value = self.number(rule.value, item_scope, indicator)
+            else:
+                value = self.ladder(rule.value, item_scope, indicator, item_steps, "value step")
+            clamped = min(max(value, Decimal(0)), Decimal(1))
+            weight = self.number(rule.weight, item_scope, indicator) if rule.weight is not None else Decimal(1)
+            if weight <= 0:
+                program = self.compiled.programs[rule.weight.path] if rule.weight is not None else None
+                raise _failure(indicator, program, item_scope, f"item {index} has weight {weight}; weights must be positive")
+            detail = f" ({'; '.join(item_steps)})" if item_steps else ""
+            clamp_note = f", clamped to {clamped}" if clamped != value else ""
+            steps.append(f"item {index}: value {value}{clamp_note}, weight {weight}{detail}")
+            valued.append((index, item_scope, clamped, weight))
+        weights = sum((weight for *_, weight in valued), Decimal(0))
+        mean = _exact(lambda: sum((value * weight for _, _, value, weight in valued), Decimal(0)) / weights)
+        self.item_values[indicator.id] = valued
+        raw = _exact(lambda: indicator.weight * mean)
+        steps.append(f"weighted mean {mean}; {indicator.weight} × mean = {raw}")
+        return raw
+
+    # -- 5. findings --------------------------------------------------------------------------
+
+    def findings(self) -> list[Finding]:
+        found: list[Finding] = []
+        rounding = self.model.rounding
+        for indicator in self.model.all_indicators():
+            if self.not_applicable[indicator.id]:
+                continue
+            effective = self.effective[indicator.id]
+            score = self.scores[indicator.id]
+            lost = effective - score
+            scope = dict(self.environments[indicator.id])
+            scope.update({language.score_name(other): value for other, value in self.scores.items()})
+            scope.update({"score": score, "weight": effective, "lost": lost})
+            for template in indicator.findings:
+                if self.applies(template, scope, indicator, default=lost > 0):
+                    found.append(self.finding(indicator, template, scope, lost))
+            rule = indicator.rule
+            if isinstance(rule, ItemsRule) and rule.findings and indicator.id in self.item_values:
+                valued = self.item_values[indicator.id]
+                weights = sum((weight for *_, weight in valued), Decimal(0))
+                for _, item_scope, value, weight in valued:
+                    share = round_decimal(
+                        _exact(lambda: effective * weight / weights * (1 - value)), rounding.places, rounding.mode
+                    )
+                    scope_with_value = {**item_scope, "value": value}
+                    for template in rule.findings:
+                        if self.applies(template, scope_with_value, indicator, default=value < 1):
+                            found.append(self.finding(indicator, template, scope_with_value, share))
+        return found
+
+    def applies(self, template: FindingTemplate, scope: Mapping[str, Value], indicator: Indicator, default: bool) -> bool:
+        return default if template.when is None else self.holds(template.when, scope, indicator)
+
+    def finding(self, indicator: Indicator, template: FindingTemplate, scope: Mapping[str, Value], lost: Decimal) -> Finding:
+        return Finding(
+            indicator=indicator.id,
+            name=indicator.name,
+            points_lost=lost,
+            problem=self.fill(template.problem, scope),
+            improvement=self.fill(template.improvement, scope),
+            severity="deduction" if lost > 0 else "note",
+        )
+
+    def fill(self, template: Template, scope: Mapping[str, Value]) -> Text:
+        checked = self.compiled.templates[template.path]
+        english = _fill_parts(checked.en, scope) if checked.en is not None else None
+        return Text(_fill_parts(checked.zh, scope), english)
+
+
+def _fill_parts(parts: tuple[str | Placeholder, ...], scope: Mapping[str, Value]) -> str:
+    return "".join(part if isinstance(part, str) else format_value(scope[part.name], part.spec) for part in parts)
+
+
+def format_value(value: Value, spec: str) -> str:
+    """A value for a text: `.Nf` N places and `.N%` a percentage, both rounded half-up."""
+    if not isinstance(value, Decimal):
+        return str(value)
+    if spec.endswith("%"):
+        percent = round_decimal(value * 100, int(spec[1:-1]), "half_up")
+        return f"{format(percent, 'f')}%"
+    if spec.endswith("f"):
+        return format(round_decimal(value, int(spec[1:-1]), "half_up"), "f")
+    return format(value, "f")
+
+
+def _exact(compute: Any) -> Decimal:
+    """Decimal arithmetic in the language's context (34 digits, traps on)."""
+    with decimal.localcontext(language.CONTEXT):
+        result: Decimal = compute()
+    return result
+
+
+def _failure(indicator: Indicator, program: Program | None, scope: Mapping[str, Value], reason: str) -> EvaluationError:
+    if program is None:
+        return EvaluationError([error("evaluation.failed", f"indicator {indicator.id!r}: {reason}", indicator.location)])
+    values = ", ".join(f"{name} = {describe_value(scope[name])}" for name in program.names if name in scope)
+    involved = f" with {values}" if values else ""
+    return EvaluationError(
+        [
+            error(
+                "evaluation.failed",
+                f"indicator {indicator.id!r}: `{program.source}` cannot be computed{involved}: {reason}",
+                program.location,
+            )
+        ]
+    )
+
+
+def evaluate(compiled: CompiledRubric, facts: FactValues, rubric_sha256: str) -> Evaluation:
+    """Score `compiled` for converted `facts` (see `facts.prepare`); raise `EvaluationError` if a rule fails."""
+    run = _Run(compiled, facts.values)
+    model = compiled.model
+    for root in model.indicators:
+        run.applicability(root)
+    run.share(model.indicators, model.total)
+    for indicator_id in compiled.order:
+        run.score(run.indicators[indicator_id])
+    total = sum((run.scores[root.id] for root in model.indicators), Decimal(0))
+    maximum = sum((run.effective[root.id] for root in model.indicators), Decimal(0))
+    grade = next((band.name for band in model.grades if total >= band.minimum), None)
+    results = tuple(
+        IndicatorResult(
+            id=indicator.id,
+            name=indicator.name,
+            parent=run.parents[indicator.id],
+            weight=indicator.weight,
+            effective_weight=run.effective[indicator.id],
+            score=run.scores[indicator.id],
+            status="not_applicable" if run.not_applicable[indicator.id] else "scored",
+            trace=run.traces[indicator.id],
+            depth=run.depths[indicator.id],
+        )
+        for indicator in model.all_indicators()
+    )
+    provenance = Provenance(model.id, model.version, rubric_sha256, facts.sha256, __version__)
+    return Evaluation(model.id, model.title, model.version, total, maximum, grade, results, tuple(run.findings()), provenance)
+

@@ -1,0 +1,435 @@
+"""Stage 6: a department's facts, validated against the rubric's declarations and made exact.
+
+A facts file is untrusted input like a rubric. It is read by the same strict reader, validated
+by a JSON Schema generated from the rubric's fact declarations (the one `rubric schema` prints),
+then converted: every number becomes an exact `Decimal` (never through a binary float), a ratio
+may be written "92.91%", money may carry its unit ("986.45万元", "349808.03元", "1.2亿元") and is
+converted exactly to the declared unit. Anything ambiguous is refused. Last, the rubric's
+constraints are checked. Every problem of a facts file is reported together, each with the
+fact's path and, for a file, its line and column.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Mapping
+
+import jsonschema
+from jsonschema.exceptions import ValidationError
+
+from . import source
+from .compile import CompiledRubric, Evaluator, Value
+from .errors import Diagnostic, Location, RubricError, error
+from .language import EvalFailure, describe_value
+from .model import Constraint, Fact, RubricModel
+from .schema import found_text, plain_path
+from .source import Document, Path, canonical_json
+
+UNIT_EXPONENTS = {"元": 0, "万元": 4, "亿元": 8}
+_NUMBER_TEXT = r"-?[0-9]+(?:\.[0-9]+)?"
+_MONEY_TEXT = re.compile(rf"^({_NUMBER_TEXT})(元|万元|亿元)$")
+_PERCENT_TEXT = re.compile(rf"^({_NUMBER_TEXT})%$")
+_NUMERIC = ("integer", "number", "money", "ratio")
+
+
+class FactsError(RubricError):
+    """The facts cannot be scored with this rubric: every problem found, each placed."""
+
+
+@dataclass(frozen=True)
+class Facts:
+    """A department's facts as given, before they are checked against a rubric."""
+
+    data: Mapping[str, Any]
+    name: str
+    document: Document | None = None
+
+    def locate(self, path: Path) -> Location | None:
+        return self.document.locate(path) if self.document else None
+
+    def locate_key(self, path: Path) -> Location | None:
+        return self.document.locate_key(path) if self.document else None
+
+
+Record = tuple[tuple[str, Value], ...]
+
+
+@dataclass(frozen=True)
+class FactValues:
+    """Facts converted for one rubric: exact values by fact id, and their canonical digest."""
+
+    values: Mapping[str, Value]
+    canonical: str
+    sha256: str
+
+
+def load_facts(path: str | os.PathLike[str]) -> Facts:
+    """Read a facts file (YAML or JSON); raise `FactsError` if it cannot be read as a mapping."""
+    name = os.fspath(path)
+    try:
+        document = source.read_file(name)
+    except RubricError as failure:
+        raise FactsError(failure.diagnostics) from None
+    return _facts_of_document(document)
+
+
+def facts_from_text(text: str, name: str = "<facts>") -> Facts:
+    try:
+        document = source.read_text(text, name)
+    except RubricError as failure:
+        raise FactsError(failure.diagnostics) from None
+    return _facts_of_document(document)
+
+
+def _facts_of_document(document: Document) -> Facts:
+    problems = [d for d in document.diagnostics if d.is_error]
+    if not isinstance(document.data, dict):
+        problems.append(
+            error("facts.not_mapping", "a facts file is a mapping from fact id to value", Location(document.file, 1, 1))
+        )
+    if problems:
+        raise FactsError(problems)
+    return Facts(document.data, document.file, document)
+
+
+def as_facts(facts: Facts | Mapping[str, Any]) -> Facts:
+    if isinstance(facts, Facts):
+        return facts
+    if not isinstance(facts, Mapping):
+        raise FactsError([error("facts.not_mapping", f"facts must be a mapping from fact id to value, not {type(facts).__name__}")])
+    return Facts(facts, "<facts>")
+
+
+# -- the generated schema -----------------------------------------------------------------------
+
+
+def _kind_schemas(fact: Fact, kind: str) -> list[dict[str, Any]]:
+    bounds: dict[str, Any] = {}
+    for key, keyword in (
+        ("minimum", "minimum"),
+        ("maximum", "maximum"),
+        ("greater_than", "exclusiveMinimum"),
+        ("less_than", "exclusiveMaximum"),
+    ):
+        value = getattr(fact, key)
+        if value is not None:
+            bounds[keyword] = value
+    if kind == "integer":
+        return [{"type": "integer", **bounds}]
+    if kind == "number":
+        return [{"type": "number", **bounds}]
+    if kind == "money":
+        return [{"type": "number", **bounds}, {"type": "string", "pattern": _MONEY_TEXT.pattern}]
+    if kind == "ratio":
+        return [{"type": "number", **bounds}, {"type": "string", "pattern": _PERCENT_TEXT.pattern}]
+    if kind == "boolean":
+        return [{"type": "boolean"}]
+    if kind == "enum":
+        return [{"enum": list(fact.values)}]
+    return [{"type": "string"}]
+
+
+def _expected_text(fact: Fact) -> str:
+    parts = []
+    for kind in fact.kinds:
+        if kind == "money":
+            parts.append(f'money: a number in {fact.unit}, or text with its unit such as "986.45万元"')
+        elif kind == "ratio":
+            parts.append('a ratio: a number (1 is 100%) or a percentage such as "92.91%"')
+        elif kind == "enum":
+            parts.append(f"one of {', '.join(fact.values)}")
+        else:
+            parts.append({"integer": "a whole number", "number": "a number", "boolean": "true or false", "text": "text"}[kind])
+    return " or ".join(parts)
+
+
+def _value_schema(fact: Fact) -> dict[str, Any]:
+    options = [schema for kind in fact.kinds for schema in _kind_schemas(fact, kind)]
+    schema: dict[str, Any] = options[0] if len(options) == 1 else {"anyOf": options}
+    if fact.label:
+        schema["title"] = fact.label.zh
+    schema["errorMessage"] = f"expected {_expected_text(fact)}"
+    return schema
+
+
+def _fact_schema(fact: Fact) -> dict[str, Any]:
+    if not fact.is_list:
+        return _value_schema(fact)
+    record = {
+        "type": "object",
+        "properties": {field.id: _value_schema(field) for field in fact.fields},
+        "required": [field.id for field in fact.fields if not field.always_present or field.required],
+        "additionalProperties": False,
+    }
+    schema: dict[str, Any] = {"type": "array", "items": record}
+    if fact.label:
+        schema["title"] = fact.label.zh
+    if fact.min_items is not None:
+        schema["minItems"] = fact.min_items
+    if fact.max_items is not None:
+        schema["maxItems"] = fact.max_items
+    return schema
+
+
+def facts_schema(model: RubricModel) -> dict[str, Any]:
+    """The JSON Schema (2020-12) of a facts file for this rubric."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"Facts for rubric {model.id} {model.version}",
+        "description": f"{model.title.zh}: the facts a department supplies to be scored.",
+        "type": "object",
+        "properties": {fact.id: _fact_schema(fact) for fact in model.facts},
+        "required": [fact.id for fact in model.facts if fact.required],
+        "additionalProperties": False,
+    }
+
+
+# -- validation and conversion ----------------------------------------------------------------
+
+
+def prepare(compiled: CompiledRubric, facts: Facts | Mapping[str, Any]) -> FactValues:
+    """Validate and convert `facts` for this rubric, or raise `FactsError` with every problem."""
+    given = as_facts(facts)
+    model = compiled.model
+    problems = _schema_problems(model, given)
+    values: dict[str, Value] = {}
+    failed_paths = {problem[0] for problem in problems}
+    diagnostics = [diagnostic for _, diagnostic in problems]
+    for fact in model.facts:
+        path: Path = (fact.id,)
+        if any(bad[:1] == path for bad in failed_paths):
+            continue
+        if fact.id not in given.data:  # the schema refused a missing required fact
+            if fact.has_default:
+                values[fact.id] = _convert_default(fact)
+            continue
+        converted = _convert(fact, given.data[fact.id], path, given, diagnostics)
+        if converted is not None:
+            values[fact.id] = converted
+    if not diagnostics:
+        diagnostics.extend(_constraint_problems(compiled, model, given, values))
+    if diagnostics:
+        raise FactsError(diagnostics)
+    canonical = canonical_json(values)
+    return FactValues(values, canonical, hashlib.sha256(canonical.encode("utf-8")).hexdigest())
+
+
+def _schema_problems(model: RubricModel, facts: Facts) -> list[tuple[Path, Diagnostic]]:
+    schema = facts_schema(model)
+    validator = jsonschema.Draft202012Validator(schema)
+    declared = {fact.id: fact for fact in model.facts}
+    problems: list[tuple[Path, Diagnostic]] = []
+    for failure in validator.iter_errors(facts.data):
+        path: Path = tuple(failure.absolute_path)
+        problems.extend((path + extra, diagnostic) for extra, diagnostic in _render(failure, path, facts, declared))
+    problems.sort(key=lambda item: _order_key(item[1]))
+    return problems
+
+
+def _order_key(diagnostic: Diagnostic) -> tuple[int, int, str]:
+    location = diagnostic.location
+    return (location.line, location.column, diagnostic.message) if location else (0, 0, diagnostic.message)
+
+
+def _label(fact: Fact | None) -> str:
+    return f" ({fact.label.zh})" if fact and fact.label else ""
+
+
+def _render(
+    failure: ValidationError, path: Path, facts: Facts, declared: Mapping[str, Fact]
+) -> list[tuple[Path, Diagnostic]]:
+    kind = failure.validator
+    instance = failure.instance
+    where = plain_path(path) or "facts"
+    if kind == "required" and isinstance(instance, dict):
+        missing = [key for key in failure.validator_value if key not in instance]
+        fields = {f.id: f for f in declared[str(path[0])].fields} if path and str(path[0]) in declared else {}
+        problems = []
+        for key in missing:
+            fact = fields.get(key) if path else declared.get(key)
+            what = f"{where}: missing field {key!r}" if path else f"missing required fact {key!r}"
+            problems.append(((key,), error("facts.missing", what + _label(fact), facts.locate(path))))
+        return problems
+    if kind == "additionalProperties" and isinstance(instance, dict):
+        known = list(failure.schema.get("properties", {}))
+        problems = []
+        for key in instance:
+            if key in known:
+                continue
+            close = difflib.get_close_matches(str(key), known, n=1)
+            what = f"unknown fact {key!r}" if not path else f"{where}: unknown field {key!r}"
+            hint = f"did you mean {close[0]!r}?" if close else None
+            problems.append(((key,), error("facts.unknown", what, facts.locate_key(path + (key,)), hint)))
+        return problems
+    location = facts.locate(path)
+    custom = failure.schema.get("errorMessage") if isinstance(failure.schema, dict) else None
+    if custom:
+        hint = None
+        if kind == "enum":
+            close = difflib.get_close_matches(str(instance), [str(v) for v in failure.validator_value], n=1)
+            hint = f"did you mean {close[0]!r}?" if close else None
+        elif isinstance(instance, str) and instance.strip() != instance:
+            hint = "remove the spaces around the value"
+        return [((), error("facts.type", f"{where}: {custom}, found {found_text(instance)}", location, hint))]
+    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return [((), error("facts.range", f"{where}: {instance} {_BOUND_WORDS[kind]} {failure.validator_value}", location))]
+    if kind in ("minItems", "maxItems"):
+        return [((), error("facts.count", f"{where}: {failure.message}", location))]
+    return [((), error(f"facts.{kind}", f"{where}: {failure.message}", location))]
+
+
+_BOUND_WORDS = {
+    "minimum": "is below the minimum",
+    "maximum": "is above the maximum",
+    "exclusiveMinimum": "must be greater than",
+    "exclusiveMaximum": "must be less than",
+}
+
+
+def _convert_default(fact: Fact) -> Value:
+    default = fact.default
+    if isinstance(default, bool) or isinstance(default, str):
+        return default
+    return Decimal(default)
+
+
+def _convert(fact: Fact, raw: Any, path: Path, facts: Facts, diagnostics: list[Diagnostic]) -> Value | None:
+    if fact.is_list:
+        return _convert_list(fact, raw, path, facts, diagnostics)
+    where = plain_path(path)
+    location = facts.locate(path)
+    if isinstance(raw, float):
+        diagnostics.append(
+            error(
+                "facts.float",
+                f"{where}: {raw!r} is a binary floating-point number, which cannot hold most decimals exactly",
+                location,
+                f'give a Decimal, an int or a string such as "{raw}"',
+            )
+        )
+        return None
+    if isinstance(raw, Decimal) and not raw.is_finite():
+        diagnostics.append(error("facts.not_finite", f"{where}: {raw} is not a finite number", location))
+        return None
+    numeric_kinds = [kind for kind in fact.kinds if kind in _NUMERIC]
+    if isinstance(raw, bool) or not numeric_kinds:
+        return raw  # booleans, text and enum values passed the schema as they are
+    if isinstance(raw, str):
+        converted = _convert_text(fact, raw, numeric_kinds)
+        if converted is None:
+            return raw  # an enum value of a union type
+        if not _within(fact, converted):
+            diagnostics.append(
+                error("facts.range", f"{where}: {raw} ({converted} in {fact.unit or 'its unit'}) is out of range{_range_text(fact)}", location)
+            )
+            return None
+        return converted
+    number = Decimal(raw)
+    if numeric_kinds == ["integer"] and number != number.to_integral_value():
+        diagnostics.append(error("facts.type", f"{where}: expected a whole number, found {raw}", location))
+        return None
+    return number
+
+
+def _convert_text(fact: Fact, raw: str, kinds: list[str]) -> Decimal | None:
+    money = _MONEY_TEXT.match(raw)
+    if money and "money" in kinds and fact.unit:
+        return Decimal(money.group(1)).scaleb(UNIT_EXPONENTS[money.group(2)] - UNIT_EXPONENTS[fact.unit])
+    percent = _PERCENT_TEXT.match(raw)
+    if percent and "ratio" in kinds:
+        return Decimal(percent.group(1)).scaleb(-2)
+    return None
+
+
+def _within(fact: Fact, value: Decimal) -> bool:
+    return not (
+        (fact.minimum is not None and value < fact.minimum)
+        or (fact.maximum is not None and value > fact.maximum)
+        or (fact.greater_than is not None and value <= fact.greater_than)
+        or (fact.less_than is not None and value >= fact.less_than)
+    )
+
+
+def _range_text(fact: Fact) -> str:
+    parts = []
+    if fact.minimum is not None:
+        parts.append(f"at least {fact.minimum}")
+    if fact.greater_than is not None:
+        parts.append(f"more than {fact.greater_than}")
+    if fact.maximum is not None:
+        parts.append(f"at most {fact.maximum}")
+    if fact.less_than is not None:
+        parts.append(f"less than {fact.less_than}")
+    return f" (must be {' and '.join(parts)})" if parts else ""
+
+
+def _convert_list(fact: Fact, raw: Any, path: Path, facts: Facts, diagnostics: list[Diagnostic]) -> Value | None:
+    records: list[Record] = []
+    ok = True
+    for index, item in enumerate(raw):
+        record: list[tuple[str, Value]] = []
+        for item_field in fact.fields:
+            field_path = path + (index, item_field.id)
+            if item_field.id in item:
+                value = _convert(item_field, item[item_field.id], field_path, facts, diagnostics)
+                if value is None:
+                    ok = False
+                    continue
+            elif item_field.has_default:
+                value = _convert_default(item_field)
+            else:
+                continue  # an optional field left out
+            record.append((item_field.id, value))
+        records.append(tuple(record))
+    return tuple(records) if ok else None
+
+
+def _constraint_problems(
+    compiled: CompiledRubric, model: RubricModel, facts: Facts, values: Mapping[str, Value]
+) -> list[Diagnostic]:
+    evaluator = Evaluator()
+    problems: list[Diagnostic] = []
+    for constraint in model.constraints:
+        program = compiled.programs[constraint.require.path]
+        if not all(name in values for name in program.names):
+            continue  # it reads an optional fact that was not given
+        failure = _failed(evaluator, program, values, constraint)
+        if failure is not None:
+            first = program.names[0] if program.names else None
+            location = facts.locate((first,)) if first else None
+            problems.append(error("facts.constraint", failure, location))
+    for fact in model.facts:
+        if not fact.constraints or fact.id not in values:
+            continue
+        records = values[fact.id]
+        assert isinstance(records, tuple)
+        for index, record in enumerate(records):
+            scope = dict(values)
+            scope.update(dict(record))
+            for constraint in fact.constraints:
+                program = compiled.programs[constraint.require.path]
+                if not all(name in scope for name in program.names):
+                    continue
+                failure = _failed(evaluator, program, scope, constraint)
+                if failure is not None:
+                    location = facts.locate((fact.id, index))
+                    problems.append(error("facts.constraint", f"{fact.id}[{index}]: {failure}", location))
+    return problems
+
+
+def _failed(evaluator: Evaluator, program: Any, scope: Mapping[str, Value], constraint: Constraint) -> str | None:
+    """The message of a constraint these values do not meet, with the values it read; or None."""
+    try:
+        met = evaluator.run(program, scope) is True
+        reason = ""
+    except EvalFailure as problem:
+        met, reason = False, f"; {problem}"
+    if met:
+        return None
+    shown = ", ".join(f"{name} = {describe_value(scope[name])}" for name in program.names)
+    return f"{constraint.message.zh} (`{program.source}` does not hold: {shown}{reason})"

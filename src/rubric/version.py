@@ -1,0 +1,3 @@
+"""The library version, recorded in every evaluation's provenance."""
+
+__version__ = "0.2.0"
