@@ -1,8 +1,9 @@
 """The `rubric` command: a thin shell over the public API, with stable exit codes.
 
-Exit codes: 0 success; 2 bad usage (unknown option, unreadable file); 3 an invalid rubric.
-No Python traceback reaches the user: every expected failure is a `RubricError` printed as
-`path:line:col: severity: message`.
+Exit codes: 0 done; 2 bad usage (unknown option or command, unreadable file, unknown indicator);
+3 the rubric is rejected; 4 the facts are rejected; 5 a rule cannot be computed for the facts.
+No Python traceback reaches the user: every expected failure is a `RubricError`, printed as
+`path:line:col: error: message`.
 """
 
 from __future__ import annotations
@@ -10,16 +11,26 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Sequence
 
+from .api import Rubric, check_rubric, load
+from .errors import Diagnostic, RubricError
+from .evaluate import EvaluationError
+from .facts import FactsError, load_facts
+from .render import explain, json_text, to_json, to_text
 from .version import __version__
-from .api import check_rubric
-from .errors import Diagnostic
 
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_INVALID_RUBRIC = 3
+EXIT_INVALID_FACTS = 4
+EXIT_EVALUATION_FAILED = 5
 EXIT_INTERNAL = 70
+
+
+class _Usage(Exception):
+    """Bad usage found after parsing (an unreadable file, an unknown indicator)."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,9 +40,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"rubric {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
     check = commands.add_parser("check", help="check rubric files and report every error and warning")
     check.add_argument("rubrics", nargs="+", metavar="RUBRIC", help="rubric YAML files")
     check.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+
+    evaluate = commands.add_parser("evaluate", help="score a department's facts with a rubric")
+    evaluate.add_argument("rubric", metavar="RUBRIC")
+    evaluate.add_argument("facts", metavar="FACTS", help="facts file (YAML or JSON)")
+    evaluate.add_argument("--format", choices=("json", "text"), default="json", help="output format (default: json)")
+    evaluate.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    evaluate.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of names and texts (default: zh)")
+
+    explain_command = commands.add_parser("explain", help="show how one indicator's score was reached")
+    explain_command.add_argument("rubric", metavar="RUBRIC")
+    explain_command.add_argument("facts", metavar="FACTS")
+    explain_command.add_argument("indicator", metavar="INDICATOR_ID")
+    explain_command.add_argument("--lang", choices=("zh", "en"), default="zh")
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of a facts file for a rubric")
+    schema.add_argument("rubric", metavar="RUBRIC")
     return parser
 
 
@@ -60,9 +88,7 @@ def _check(paths: list[str], output_format: str) -> int:
         elif errors:
             worst = EXIT_INVALID_RUBRIC
         if output_format == "json":
-            report.append(
-                {"file": path, "valid": errors == 0, "diagnostics": [_diagnostic_json(d) for d in diagnostics]}
-            )
+            report.append({"file": path, "valid": errors == 0, "diagnostics": [_diagnostic_json(d) for d in diagnostics]})
             continue
         for diagnostic in diagnostics:
             print(diagnostic)
@@ -73,19 +99,77 @@ def _check(paths: list[str], output_format: str) -> int:
     return worst
 
 
+def _readable(path: str) -> str:
+    if not Path(path).is_file():
+        raise _Usage(f"{path}: error: no such file")
+    return path
+
+
+def _load(path: str) -> Rubric:
+    return load(_readable(path))
+
+
+def _evaluate(arguments: argparse.Namespace) -> int:
+    rubric = _load(arguments.rubric)
+    evaluation = rubric.evaluate(load_facts(_readable(arguments.facts)))
+    text = to_json(evaluation, arguments.lang) if arguments.format == "json" else to_text(evaluation, arguments.lang)
+    if arguments.output:
+        try:
+            Path(arguments.output).write_text(text, encoding="utf-8")
+        except OSError as problem:
+            raise _Usage(f"{arguments.output}: error: cannot write: {problem.strerror or problem}") from None
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _explain(arguments: argparse.Namespace) -> int:
+    rubric = _load(arguments.rubric)
+    evaluation = rubric.evaluate(load_facts(_readable(arguments.facts)))
+    try:
+        result = evaluation.indicator(arguments.indicator)
+    except KeyError:
+        known = ", ".join(result.id for result in evaluation.indicators)
+        raise _Usage(f"error: no indicator {arguments.indicator!r} in {arguments.rubric} (indicators: {known})") from None
+    sys.stdout.write(explain(evaluation, result, arguments.lang))
+    return EXIT_OK
+
+
+def _schema(arguments: argparse.Namespace) -> int:
+    sys.stdout.write(json_text(_load(arguments.rubric).facts_schema()) + "\n")
+    return EXIT_OK
+
+
+def _report(failure: RubricError) -> None:
+    for diagnostic in failure.diagnostics:
+        print(diagnostic, file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     try:
         arguments = parser.parse_args(argv)
     except SystemExit as stop:
         return int(stop.code or 0)
+    commands = {"evaluate": _evaluate, "explain": _explain, "schema": _schema}
     try:
         if arguments.command == "check":
             return _check(arguments.rubrics, arguments.format)
+        return commands[arguments.command](arguments)
+    except _Usage as usage:
+        print(usage, file=sys.stderr)
+        return EXIT_USAGE
+    except FactsError as failure:
+        _report(failure)
+        return EXIT_INVALID_FACTS
+    except EvaluationError as failure:
+        _report(failure)
+        return EXIT_EVALUATION_FAILED
+    except RubricError as failure:
+        _report(failure)
+        return EXIT_INVALID_RUBRIC
     except KeyboardInterrupt:
         return 130
     except Exception as problem:  # a bug of ours: say so plainly, without a traceback
         print(f"rubric: internal error: {type(problem).__name__}: {problem} (please report this)", file=sys.stderr)
         return EXIT_INTERNAL
-    parser.error(f"unknown command {arguments.command!r}")
-    return EXIT_USAGE

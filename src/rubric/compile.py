@@ -25,7 +25,7 @@ from . import language
 from .check import CheckedExpression, CheckedTemplate, CheckResult
 from .errors import Diagnostic, Location
 from .language import EvalFailure, describe_value
-from .model import RubricModel
+from .model import ItemsRule, MatchRule, RubricModel
 from .source import Path
 
 Value = Decimal | bool | str | tuple[Any, ...]
@@ -98,6 +98,11 @@ def _names_read(model: RubricModel, programs: Mapping[Path, Program]) -> dict[st
     """For each indicator, the names its own programs read (not those of its children)."""
     owners = {indicator.path: indicator.id for indicator in model.all_indicators()}
     found: dict[str, set[str]] = {indicator_id: set() for indicator_id in owners.values()}
+    for indicator in model.all_indicators():
+        if isinstance(indicator.rule, MatchRule):
+            found[indicator.id].add(indicator.rule.fact)
+        elif isinstance(indicator.rule, ItemsRule):
+            found[indicator.id].add(indicator.rule.over)
     for path, program in programs.items():
         owner = next((owners[path[:end]] for end in range(len(path), -1, -1) if path[:end] in owners), None)
         if owner is not None:

@@ -28,7 +28,7 @@ from .errors import Diagnostic, Location, RubricError, error
 from .language import EvalFailure, describe_value
 from .model import Constraint, Fact, RubricModel
 from .schema import found_text, plain_path
-from .source import Document, Path, canonical_json
+from .source import Document, Path, canonical_json, yaml11_reading
 
 UNIT_EXPONENTS = {"元": 0, "万元": 4, "亿元": 8}
 _NUMBER_TEXT = r"-?[0-9]+(?:\.[0-9]+)?"
@@ -214,7 +214,7 @@ def prepare(compiled: CompiledRubric, facts: Facts | Mapping[str, Any]) -> FactV
     if not diagnostics:
         diagnostics.extend(_constraint_problems(compiled, model, given, values))
     if diagnostics:
-        raise FactsError(diagnostics)
+        raise FactsError(sorted(diagnostics, key=_order_key))
     canonical = canonical_json(values)
     return FactValues(values, canonical, hashlib.sha256(canonical.encode("utf-8")).hexdigest())
 
@@ -273,14 +273,28 @@ def _render(
         if kind == "enum":
             close = difflib.get_close_matches(str(instance), [str(v) for v in failure.validator_value], n=1)
             hint = f"did you mean {close[0]!r}?" if close else None
-        elif isinstance(instance, str) and instance.strip() != instance:
-            hint = "remove the spaces around the value"
+        elif isinstance(instance, str):
+            hint = _text_hint(instance)
         return [((), error("facts.type", f"{where}: {custom}, found {found_text(instance)}", location, hint))]
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         return [((), error("facts.range", f"{where}: {instance} {_BOUND_WORDS[kind]} {failure.validator_value}", location))]
     if kind in ("minItems", "maxItems"):
         return [((), error("facts.count", f"{where}: {failure.message}", location))]
     return [((), error(f"facts.{kind}", f"{where}: {failure.message}", location))]
+
+
+def _text_hint(text: str) -> str | None:
+    """Why a text was not taken as the value meant."""
+    if text.strip() != text:
+        return "remove the spaces around the value"
+    if re.fullmatch(_NUMBER_TEXT, text):
+        return f"a number in quotes is ambiguous: write {text} without quotes, or with its unit or %"
+    surprise = yaml11_reading(text)
+    if surprise:
+        return f"YAML 1.1 would read {text!r} as {surprise}; facts are read as YAML 1.2: write true, false or a plain number"
+    if text.lower() in ("true", "false"):
+        return f"write {text.lower()} without quotes"
+    return None
 
 
 _BOUND_WORDS = {
