@@ -401,9 +401,12 @@ class _Run:
             scope = dict(self.environments[indicator.id])
             scope.update({language.score_name(other): value for other, value in self.scores.items()})
             scope.update({"score": score, "weight": effective, "lost": lost})
+            # Points are lost, and so reported, where rules score them: on leaves. A parent's
+            # findings are notes, or every lost point would be counted twice.
+            attributed = Decimal(0) if indicator.children else lost
             for template in indicator.findings:
                 if self.applies(template, scope, indicator, default=lost > 0):
-                    found.append(self.finding(indicator, template, scope, lost))
+                    found.append(self.finding(indicator, template, scope, attributed))
             rule = indicator.rule
             if isinstance(rule, ItemsRule) and rule.findings and indicator.id in self.item_values:
                 valued = self.item_values[indicator.id]
