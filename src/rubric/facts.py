@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -198,8 +199,7 @@ def prepare(compiled: CompiledRubric, facts: Facts | Mapping[str, Any]) -> FactV
     model = compiled.model
     problems = _schema_problems(model, given)
     values: dict[str, Value] = {}
-    failed_paths = {problem[0] for problem in problems}
-    diagnostics = [diagnostic for _, diagnostic in problems]
+    failed_paths = {path for path, _ in problems}
     for fact in model.facts:
         path: Path = (fact.id,)
         if any(bad[:1] == path for bad in failed_paths):
@@ -208,32 +208,51 @@ def prepare(compiled: CompiledRubric, facts: Facts | Mapping[str, Any]) -> FactV
             if fact.has_default:
                 values[fact.id] = _convert_default(fact)
             continue
-        converted = _convert(fact, given.data[fact.id], path, given, diagnostics)
+        converted = _convert(fact, given.data[fact.id], path, given, problems)
         if converted is not None:
             values[fact.id] = converted
-    if not diagnostics:
-        diagnostics.extend(_constraint_problems(compiled, model, given, values))
-    if diagnostics:
-        raise FactsError(sorted(diagnostics, key=_order_key))
+    if not problems:
+        problems.extend(_constraint_problems(compiled, model, given, values))
+    if problems:
+        order = {fact.id: index for index, fact in enumerate(model.facts)}
+        problems.sort(key=lambda problem: _order_key(problem, order))
+        raise FactsError([diagnostic for _, diagnostic in problems])
     canonical = canonical_json(values)
     return FactValues(values, canonical, hashlib.sha256(canonical.encode("utf-8")).hexdigest())
 
 
 def _schema_problems(model: RubricModel, facts: Facts) -> list[tuple[Path, Diagnostic]]:
     schema = facts_schema(model)
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = _FactsValidator(schema)
     declared = {fact.id: fact for fact in model.facts}
     problems: list[tuple[Path, Diagnostic]] = []
     for failure in validator.iter_errors(facts.data):
         path: Path = tuple(failure.absolute_path)
         problems.extend((path + extra, diagnostic) for extra, diagnostic in _render(failure, path, facts, declared))
-    problems.sort(key=lambda item: _order_key(item[1]))
     return problems
 
 
-def _order_key(diagnostic: Diagnostic) -> tuple[int, int, str]:
+def _is_finite_number(checker: Any, instance: Any) -> bool:
+    """JSON Schema's number, without NaN and infinities (a Decimal NaN cannot even be compared)."""
+    if isinstance(instance, bool) or not isinstance(instance, (int, float, Decimal)):
+        return False
+    return instance.is_finite() if isinstance(instance, Decimal) else math.isfinite(instance)
+
+
+_FactsValidator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("number", _is_finite_number),
+)
+
+
+def _order_key(problem: tuple[Path, Diagnostic], declared: Mapping[str, int]) -> tuple[int, int, int, str]:
+    """File order for a file; declaration order (unknown facts last) for a mapping."""
+    path, diagnostic = problem
     location = diagnostic.location
-    return (location.line, location.column, diagnostic.message) if location else (0, 0, diagnostic.message)
+    if location is not None:
+        return (location.line, location.column, 0, "")
+    first = declared.get(str(path[0]), len(declared)) if path else -1
+    return (0, 0, first, plain_path(path[1:]))
 
 
 def _label(fact: Fact | None) -> str:
@@ -267,6 +286,9 @@ def _render(
             problems.append(((key,), error("facts.unknown", what, facts.locate_key(path + (key,)), hint)))
         return problems
     location = facts.locate(path)
+    bound = next((sub for sub in failure.context or () if sub.validator in _BOUND_WORDS), None)
+    if kind == "anyOf" and bound is not None:
+        failure, kind = bound, bound.validator  # the value has the right type; it is out of range
     custom = failure.schema.get("errorMessage") if isinstance(failure.schema, dict) else None
     if custom:
         hint = None
@@ -312,23 +334,15 @@ def _convert_default(fact: Fact) -> Value:
     return Decimal(default)
 
 
-def _convert(fact: Fact, raw: Any, path: Path, facts: Facts, diagnostics: list[Diagnostic]) -> Value | None:
+def _convert(fact: Fact, raw: Any, path: Path, facts: Facts, problems: list[tuple[Path, Diagnostic]]) -> Value | None:
     if fact.is_list:
-        return _convert_list(fact, raw, path, facts, diagnostics)
+        return _convert_list(fact, raw, path, facts, problems)
     where = plain_path(path)
     location = facts.locate(path)
     if isinstance(raw, float):
-        diagnostics.append(
-            error(
-                "facts.float",
-                f"{where}: {raw!r} is a binary floating-point number, which cannot hold most decimals exactly",
-                location,
-                f'give a Decimal, an int or a string such as "{raw}"',
-            )
-        )
-        return None
-    if isinstance(raw, Decimal) and not raw.is_finite():
-        diagnostics.append(error("facts.not_finite", f"{where}: {raw} is not a finite number", location))
+        message = f"{where}: {raw!r} is a binary floating-point number, which cannot hold most decimals exactly"
+        hint = f'give a Decimal, an int or a string such as "{raw}"'
+        problems.append((path, error("facts.float", message, location, hint)))
         return None
     numeric_kinds = [kind for kind in fact.kinds if kind in _NUMERIC]
     if isinstance(raw, bool) or not numeric_kinds:
@@ -338,14 +352,13 @@ def _convert(fact: Fact, raw: Any, path: Path, facts: Facts, diagnostics: list[D
         if converted is None:
             return raw  # an enum value of a union type
         if not _within(fact, converted):
-            diagnostics.append(
-                error("facts.range", f"{where}: {raw} ({converted} in {fact.unit or 'its unit'}) is out of range{_range_text(fact)}", location)
-            )
+            message = f"{where}: {raw} ({converted} in {fact.unit or 'its unit'}) is out of range{_range_text(fact)}"
+            problems.append((path, error("facts.range", message, location)))
             return None
         return converted
     number = Decimal(raw)
     if numeric_kinds == ["integer"] and number != number.to_integral_value():
-        diagnostics.append(error("facts.type", f"{where}: expected a whole number, found {raw}", location))
+        problems.append((path, error("facts.type", f"{where}: expected a whole number, found {raw}", location)))
         return None
     return number
 
@@ -382,7 +395,7 @@ def _range_text(fact: Fact) -> str:
     return f" (must be {' and '.join(parts)})" if parts else ""
 
 
-def _convert_list(fact: Fact, raw: Any, path: Path, facts: Facts, diagnostics: list[Diagnostic]) -> Value | None:
+def _convert_list(fact: Fact, raw: Any, path: Path, facts: Facts, problems: list[tuple[Path, Diagnostic]]) -> Value | None:
     records: list[Record] = []
     ok = True
     for index, item in enumerate(raw):
@@ -390,7 +403,7 @@ def _convert_list(fact: Fact, raw: Any, path: Path, facts: Facts, diagnostics: l
         for item_field in fact.fields:
             field_path = path + (index, item_field.id)
             if item_field.id in item:
-                value = _convert(item_field, item[item_field.id], field_path, facts, diagnostics)
+                value = _convert(item_field, item[item_field.id], field_path, facts, problems)
                 if value is None:
                     ok = False
                     continue
@@ -405,9 +418,9 @@ def _convert_list(fact: Fact, raw: Any, path: Path, facts: Facts, diagnostics: l
 
 def _constraint_problems(
     compiled: CompiledRubric, model: RubricModel, facts: Facts, values: Mapping[str, Value]
-) -> list[Diagnostic]:
+) -> list[tuple[Path, Diagnostic]]:
     evaluator = Evaluator()
-    problems: list[Diagnostic] = []
+    problems: list[tuple[Path, Diagnostic]] = []
     for constraint in model.constraints:
         program = compiled.programs[constraint.require.path]
         if not all(name in values for name in program.names):
@@ -416,7 +429,7 @@ def _constraint_problems(
         if failure is not None:
             first = program.names[0] if program.names else None
             location = facts.locate((first,)) if first else None
-            problems.append(error("facts.constraint", failure, location))
+            problems.append(((first,) if first else (), error("facts.constraint", failure, location)))
     for fact in model.facts:
         if not fact.constraints or fact.id not in values:
             continue
@@ -432,7 +445,7 @@ def _constraint_problems(
                 failure = _failed(evaluator, program, scope, constraint)
                 if failure is not None:
                     location = facts.locate((fact.id, index))
-                    problems.append(error("facts.constraint", f"{fact.id}[{index}]: {failure}", location))
+                    problems.append(((fact.id, index), error("facts.constraint", f"{fact.id}[{index}]: {failure}", location)))
     return problems
 
 

@@ -9,6 +9,7 @@ a finance officer rather than a schema engineer.
 from __future__ import annotations
 
 import difflib
+import math
 import json
 from decimal import Decimal
 from functools import cache
@@ -95,7 +96,8 @@ def found_text(value: Any) -> str:
     if isinstance(value, bool):
         return f"{'true' if value else 'false'} (a boolean)"
     if isinstance(value, (int, float, Decimal)):
-        return f"{value} (a number)"
+        finite = value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
+        return f"{value} (a number)" if finite else f"{value} (not a finite number)"
     if isinstance(value, str):
         return f"text {value!r}"
     if value is None:

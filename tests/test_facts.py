@@ -1,0 +1,226 @@
+"""Stage 6 on its own: facts validated against the declarations and converted exactly."""
+
+from __future__ import annotations
+
+import copy
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from conftest import ROOT
+
+import rubric
+from rubric.facts import facts_from_text, prepare
+from rubric.render import json_text
+from rubric.source import read_file
+
+EXAMPLE = ROOT / "examples" / "haizhu-petition-bureau-2023.yaml"
+SEED = read_file(str(EXAMPLE)).data
+
+
+def converted(rubric_2023: rubric.Rubric, **changes: Any) -> dict[str, Any]:
+    facts = copy.deepcopy(SEED)
+    facts.update(changes)
+    return dict(prepare(rubric_2023.compiled, facts).values)
+
+
+def problems(rubric_2023: rubric.Rubric, facts: Any) -> list[str]:
+    with pytest.raises(rubric.FactsError) as raised:
+        prepare(rubric_2023.compiled, facts)
+    return [
+        (f"{d.location.line}:{d.location.column} " if d.location else "") + f"{d.code} {d.message}"
+        for d in raised.value.diagnostics
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fact", "given", "expected"),
+    [
+        ("budget_total", "986.45万元", Decimal("986.45")),  # declared in 万元
+        ("budget_total", "9864500元", Decimal("986.45")),
+        ("budget_total", "0.098645亿元", Decimal("986.45")),
+        ("public_funds_budget", "34.980803万元", Decimal("349808.03")),  # declared in 元
+        ("public_funds_budget", Decimal("349808.03"), Decimal("349808.03")),
+        ("public_funds_budget", 349808, Decimal("349808")),
+        ("fixed_asset_utilization", "92.91%", Decimal("0.9291")),
+        ("fixed_asset_utilization", Decimal("0.9291"), Decimal("0.9291")),
+        ("sme_reserved_share_rate", "100%", Decimal("1")),
+    ],
+)
+def test_money_and_ratios_convert_exactly(rubric_2023: rubric.Rubric, fact: str, given: Any, expected: Decimal) -> None:
+    value = converted(rubric_2023, **{fact: given})[fact]
+    assert type(value) is Decimal and value == expected
+
+
+def test_json_numbers_are_read_as_decimals(rubric_2023: rubric.Rubric, tmp_path: Path) -> None:
+    text = json_text(dict(SEED, fixed_asset_utilization=Decimal("0.1")))
+    assert '"fixed_asset_utilization": 0.1,' in text and '"budget_total": 986.45,' in text
+    path = tmp_path / "facts.json"
+    path.write_text(text, encoding="utf-8")
+    values = prepare(rubric_2023.compiled, rubric.load_facts(path)).values
+    assert values["fixed_asset_utilization"] == Decimal("0.1")
+    assert values["budget_total"] == Decimal("986.45")
+
+
+def test_file_and_mapping_give_the_same_values(rubric_2023: rubric.Rubric) -> None:
+    from_file = prepare(rubric_2023.compiled, rubric.load_facts(EXAMPLE))
+    from_mapping = prepare(rubric_2023.compiled, copy.deepcopy(SEED))
+    assert from_file.values == from_mapping.values and from_file.sha256 == from_mapping.sha256
+
+
+def test_defaults_are_applied(rubric_2023: rubric.Rubric) -> None:
+    facts = copy.deepcopy(SEED)
+    del facts["targets_need_adjustment"]
+    values = prepare(rubric_2023.compiled, facts).values
+    assert values["targets_need_adjustment"] is False
+    assert dict(values["targets"][0])["weight"] == 1  # type: ignore[index]
+
+
+def test_optional_facts_may_be_left_out(rubric_2023: rubric.Rubric) -> None:
+    facts = copy.deepcopy(SEED)
+    del facts["budget_basic"]
+    values = prepare(rubric_2023.compiled, facts).values
+    assert "budget_basic" not in values and values["budget_project"] == Decimal("198.40")
+
+
+def test_every_problem_of_a_facts_file_is_reported_together(rubric_2023: rubric.Rubric) -> None:
+    facts = copy.deepcopy(SEED)
+    del facts["three_public_actual"]
+    facts.update(
+        {
+            "three_pubic_actual": 0,
+            "budget_total": 986.45,
+            "spent_total": True,
+            "carryover_total": "-1元",
+            "audit_issues": Decimal("1.5"),
+            "finance_compliant": "true",
+            "sme_reserved_share_rate": "0.95",
+            "procurement_controls": "完整",
+            "public_funds_budget": "1,000元",
+            "public_funds_actual": "¥100",
+            "three_public_budget": Decimal("NaN"),
+        }
+    )
+    # without a file, problems come in the order the rubric declares the facts; unknown ones last
+    assert problems(rubric_2023, facts) == [
+        "facts.float budget_total: 986.45 is a binary floating-point number, which cannot hold most decimals exactly",
+        "facts.type spent_total: expected money: a number in 万元, or text with its unit such as \"986.45万元\", "
+        "found true (a boolean)",
+        "facts.range carryover_total: -1元 (-0.0001 in 万元) is out of range (must be at least 0)",
+        "facts.type audit_issues: expected a whole number, found 1.5 (a number)",
+        "facts.type finance_compliant: expected true or false, found text 'true'",
+        "facts.type sme_reserved_share_rate: expected a ratio: a number (1 is 100%) or a percentage such as "
+        "\"92.91%\", found text '0.95'",
+        "facts.type procurement_controls: expected one of 完善, 不够完善, 未建立, found text '完整'",
+        "facts.type public_funds_budget: expected money: a number in 元, or text with its unit such as \"986.45万元\", "
+        "found text '1,000元'",
+        "facts.type public_funds_actual: expected money: a number in 元, or text with its unit such as \"986.45万元\", "
+        "found text '¥100'",
+        "facts.type three_public_budget: expected money: a number in 元, or text with its unit such as \"986.45万元\", "
+        "found NaN (not a finite number)",
+        "facts.missing missing required fact 'three_public_actual' (“三公”经费实际支出)",
+        "facts.unknown unknown fact 'three_pubic_actual'",
+    ]
+
+
+def test_facts_file_problems_have_positions(rubric_2023: rubric.Rubric) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text = text.replace("procurement_controls: 不够完善", "procurement_controls: 不太完善")
+    text = text.replace("budget_total: 986.45 ", "budget_totl: 986.45 ")
+    found = problems(rubric_2023, facts_from_text(text, "f.yaml"))
+    assert found == [
+        "6:1 facts.missing missing required fact 'budget_total' (财政拨款年度预算数)",  # the mapping starts at line 6
+        "9:1 facts.unknown unknown fact 'budget_totl'",
+        "32:23 facts.type procurement_controls: expected one of 完善, 不够完善, 未建立, found text '不太完善'",
+    ]
+
+
+def test_yaml_problems_of_a_facts_file_are_facts_errors(tmp_path: Path) -> None:
+    path = tmp_path / "f.yaml"
+    path.write_text("a: 1\na: 2\nb: &x 1\n", encoding="utf-8")
+    with pytest.raises(rubric.FactsError) as raised:
+        rubric.load_facts(path)
+    assert [d.code for d in raised.value.diagnostics] == ["yaml.alias"]
+    path.write_text("a: 1\na: 2\n", encoding="utf-8")
+    with pytest.raises(rubric.FactsError) as raised:
+        rubric.load_facts(path)
+    assert [d.code for d in raised.value.diagnostics] == ["yaml.duplicate_key"]
+    path.write_text("- 1\n- 2\n", encoding="utf-8")
+    with pytest.raises(rubric.FactsError) as raised:
+        rubric.load_facts(path)
+    assert str(raised.value) == f"{path}:1:1: error: a facts file is a mapping from fact id to value"
+
+
+def test_target_records_are_checked(rubric_2023: rubric.Rubric) -> None:
+    facts = copy.deepcopy(SEED)
+    facts["targets"] = [
+        {"name": "a", "kind": "产出", "direction": ">=", "planned": 0, "actual": 1},
+        {"name": "b", "kind": "其他", "direction": ">=", "planned": 1, "actual": 1},
+        {"name": "c", "kind": "效益", "direction": "qualitative", "planned": "达成", "actual": "差不多"},
+        {"name": "d", "kind": "效益", "direction": ">=", "planned": 1, "actual": 1, "owner": "x"},
+        {"kind": "效益", "direction": ">=", "planned": 1, "actual": -1},
+    ]
+    assert problems(rubric_2023, facts) == [
+        "facts.type targets[1].kind: expected one of 产出, 效益, found text '其他'",
+        "facts.type targets[2].actual: expected a ratio: a number (1 is 100%) or a percentage such as \"92.91%\" or "
+        "one of 达成, 基本达成, 部分达成, 未达成, found text '差不多'",
+        "facts.unknown targets[3]: unknown field 'owner'",
+        "facts.missing targets[4]: missing field 'name' (指标名称)",
+    ]
+
+
+def test_constraints_are_checked_once_the_values_are_right(rubric_2023: rubric.Rubric) -> None:
+    facts = copy.deepcopy(SEED)
+    facts["budget_project"] = Decimal("198.41")
+    facts["targets"] = [
+        {"name": "a", "kind": "产出", "direction": ">=", "planned": 0, "actual": 1},
+        {"name": "b", "kind": "效益", "direction": "qualitative", "planned": "达成", "actual": Decimal("0.5")},
+        {"name": "c", "kind": "效益", "direction": ">=", "planned": 1, "actual": "达成"},
+    ]
+    assert problems(rubric_2023, facts) == [
+        "facts.constraint 基本支出与项目支出之和应等于财政拨款年度预算数 (`budget_basic + budget_project == budget_total` "
+        "does not hold: budget_basic = 788.05, budget_project = 198.41, budget_total = 986.45)",
+        "facts.constraint targets[0]: 数值型指标的目标值（planned）必须是大于 0 的数 (`direction == \"qualitative\" or "
+        "planned > 0` does not hold: direction = text '>=', planned = 0)",
+        "facts.constraint targets[1]: 定性指标的实际完成值（actual）应为 达成、基本达成、部分达成 或 未达成 "
+        "(`direction != \"qualitative\" or actual == \"达成\" or actual == \"基本达成\" or actual == \"部分达成\" or "
+        "actual == \"未达成\"` does not hold: actual = 0.5, direction = text 'qualitative')",
+        "facts.constraint targets[2]: 数值型指标的实际完成值（actual）必须是不小于 0 的数 (`direction == \"qualitative\" or "
+        "actual >= 0` does not hold: actual = text '达成', direction = text '>='; '>=' needs numbers, got text '达成' and 0)",
+    ]
+
+
+def test_a_constraint_on_an_optional_fact_waits_for_it(rubric_2023: rubric.Rubric) -> None:
+    facts = copy.deepcopy(SEED)
+    del facts["budget_project"]
+    facts["budget_basic"] = Decimal("1")  # alone: no sum to check
+    assert prepare(rubric_2023.compiled, facts).values["budget_basic"] == 1
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (Decimal(0), "facts.range budget_total: 0 must be greater than 0"),
+        (Decimal("-1"), "facts.range budget_total: -1 must be greater than 0"),
+        ("0万元", "facts.range budget_total: 0万元 (0 in 万元) is out of range (must be more than 0)"),
+    ],
+)
+def test_budget_must_be_positive(rubric_2023: rubric.Rubric, bad: Any, message: str) -> None:
+    assert problems(rubric_2023, dict(SEED, budget_total=bad)) == [message]
+
+
+def test_facts_must_be_a_mapping(rubric_2023: rubric.Rubric) -> None:
+    with pytest.raises(rubric.FactsError) as raised:
+        rubric_2023.evaluate([1, 2])  # type: ignore[arg-type]
+    assert str(raised.value) == "error: facts must be a mapping from fact id to value, not list"
+
+
+def test_the_generated_schema_is_valid_and_accepts_the_example(rubric_2023: rubric.Rubric) -> None:
+    schema = rubric_2023.facts_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(rubric_2023.facts_schema()).validate(SEED)
+    assert set(schema["required"]) == {fact.id for fact in rubric_2023.facts if fact.required}
+    assert schema["additionalProperties"] is False
