@@ -239,9 +239,18 @@ def _is_finite_number(checker: Any, instance: Any) -> bool:
     return instance.is_finite() if isinstance(instance, Decimal) else math.isfinite(instance)
 
 
+def _is_whole_number(checker: Any, instance: Any) -> bool:
+    """JSON Schema's integer, with a whole `Decimal` (such as Decimal("3")) counted as one."""
+    if isinstance(instance, Decimal):
+        return instance.is_finite() and instance == instance.to_integral_value()
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
 _FactsValidator = jsonschema.validators.extend(
     jsonschema.Draft202012Validator,
-    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("number", _is_finite_number),
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine_many(
+        {"number": _is_finite_number, "integer": _is_whole_number}
+    ),
 )
 
 
@@ -289,6 +298,8 @@ def _render(
     bound = next((sub for sub in failure.context or () if sub.validator in _BOUND_WORDS), None)
     if kind == "anyOf" and bound is not None:
         failure, kind = bound, bound.validator  # the value has the right type; it is out of range
+    if kind in _BOUND_WORDS:
+        return [((), error("facts.range", f"{where}: {instance} {_BOUND_WORDS[kind]} {failure.validator_value}", location))]
     custom = failure.schema.get("errorMessage") if isinstance(failure.schema, dict) else None
     if custom:
         hint = None
@@ -298,8 +309,6 @@ def _render(
         elif isinstance(instance, str):
             hint = _text_hint(instance)
         return [((), error("facts.type", f"{where}: {custom}, found {found_text(instance)}", location, hint))]
-    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        return [((), error("facts.range", f"{where}: {instance} {_BOUND_WORDS[kind]} {failure.validator_value}", location))]
     if kind in ("minItems", "maxItems"):
         return [((), error("facts.count", f"{where}: {failure.message}", location))]
     return [((), error(f"facts.{kind}", f"{where}: {failure.message}", location))]

@@ -1,0 +1,131 @@
+"""`rubric evaluate`, `rubric explain` and `rubric schema`: output, exit codes, errors on stderr."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import jsonschema
+import pytest
+from conftest import ROOT, RUBRIC_2023
+
+from rubric.cli import main
+
+FACTS = ROOT / "examples" / "haizhu-petition-bureau-2023.yaml"
+BROKEN_RUBRIC = Path(__file__).parent / "fixtures" / "broken.yaml"
+
+
+def run(arguments: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(arguments)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_evaluate_prints_the_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["evaluate", str(RUBRIC_2023), str(FACTS)], capsys)
+    assert (code, err) == (0, "")
+    data = json.loads(out, parse_float=Decimal)
+    assert data["rubric"] == {"id": "cn-dept-overall-2023", "title": "部门整体支出绩效自评（2023 年度）", "version": "1.0.0"}
+    assert (data["total"], data["max"], data["grade"]) == (Decimal("99.50"), 100, "优")
+    assert data["indicators"]["efficacy"]["score"] == Decimal("50.00")
+    assert data["indicators"]["efficiency"]["score"] == Decimal("49.50")
+    assert set(data["indicators"]["completion"]) >= {"name", "parent", "weight", "effective_weight", "score", "status"}
+    assert [f["indicator"] for f in data["findings"]] == ["efficacy", "procurement_controls"]
+    assert set(data["provenance"]) == {"rubric_id", "rubric_version", "rubric_sha256", "facts_sha256", "library_version"}
+
+
+def test_evaluate_gives_the_same_bytes_every_time(capsys: pytest.CaptureFixture[str]) -> None:
+    first = run(["evaluate", str(RUBRIC_2023), str(FACTS)], capsys)[1]
+    second = run(["evaluate", str(RUBRIC_2023), str(FACTS)], capsys)[1]
+    assert first == second
+
+
+def test_evaluate_text_and_english(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["evaluate", "--format", "text", str(RUBRIC_2023), str(FACTS)], capsys)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[1] == "总分 99.50 / 100.00    等级 优"
+    assert "2. 采购内控制度 (procurement_controls, 扣分 0.50)" in lines
+    code, out, _ = run(["evaluate", "--format", "text", "--lang", "en", str(RUBRIC_2023), str(FACTS)], capsys)
+    assert out.splitlines()[1] == "Total 99.50 / 100.00    Grade Excellent"
+    assert "2. Procurement internal controls (procurement_controls, lost 0.50)" in out.splitlines()
+
+
+def test_evaluate_to_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "result.json"
+    code, out, _ = run(["evaluate", str(RUBRIC_2023), str(FACTS), "--output", str(target)], capsys)
+    assert (code, out) == (0, "")
+    assert json.loads(target.read_text(encoding="utf-8"))["grade"] == "优"
+
+
+def test_rejected_facts_exit_4_with_positions_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    facts = tmp_path / "facts.yaml"
+    facts.write_text(FACTS.read_text(encoding="utf-8").replace("audit_issues: 0 ", "audit_issues: -1 "), encoding="utf-8")
+    code, out, err = run(["evaluate", str(RUBRIC_2023), str(facts)], capsys)
+    assert (code, out) == (4, "")
+    assert err == f"{facts}:15:15: error: audit_issues: -1 is below the minimum 0\n"
+
+
+def test_rejected_rubric_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["evaluate", str(BROKEN_RUBRIC), str(FACTS)], capsys)
+    assert (code, out) == (3, "")
+    assert len(err.splitlines()) == 9 and err.startswith(f"{BROKEN_RUBRIC}:5:10: error: ")
+
+
+def test_a_rule_that_cannot_be_computed_exits_5(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rubric_file = tmp_path / "r.yaml"
+    rubric_file.write_text(
+        'format: rubric/1\nid: r\ntitle: t\nversion: "1"\nyear: 2023\nlanguage: zh-CN\ntotal: 1\n'
+        "grades: [{grade: 优, min: 0}]\nfacts: {a: {label: A, type: number}}\n"
+        "indicators: [{id: i, name: I, weight: 1, score: 1 / a}]\n",
+        encoding="utf-8",
+    )
+    facts = tmp_path / "f.yaml"
+    facts.write_text("a: 0\n", encoding="utf-8")
+    code, out, err = run(["evaluate", str(rubric_file), str(facts)], capsys)
+    assert (code, out) == (5, "")
+    assert err == f"{rubric_file}:10:49: error: indicator 'i': `1 / a` cannot be computed with a = 0: division by zero (1 / 0)\n"
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["evaluate", "missing.yaml", str(FACTS)],
+        ["evaluate", str(RUBRIC_2023), "missing.yaml"],
+        ["evaluate", str(RUBRIC_2023)],
+        ["evaluate", "--format", "xml", str(RUBRIC_2023), str(FACTS)],
+        ["explain", str(RUBRIC_2023), str(FACTS), "nonexistent"],
+        ["schema"],
+    ],
+)
+def test_bad_usage_exits_2(arguments: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(arguments, capsys)
+    assert code == 2 and out == "" and err and "Traceback" not in err
+
+
+def test_explain_shows_the_trace(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["explain", str(RUBRIC_2023), str(FACTS), "procurement_controls"], capsys)
+    assert code == 0
+    assert out.splitlines() == [
+        "采购内控制度 (procurement_controls)",
+        "  parent: procurement",
+        "  weight 2, effective weight 2",
+        "  status: scored",
+        "  read:",
+        "    procurement_controls = 不够完善",
+        "  steps:",
+        "    procurement_controls is 不够完善: 1.5",
+        "  score: 1.50",
+        "  finding (deduction, 0.50): 采购制度还不够完善。",
+    ]
+
+
+def test_schema_prints_a_valid_json_schema_that_accepts_the_example(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["schema", str(RUBRIC_2023)], capsys)
+    assert code == 0
+    schema = json.loads(out, parse_float=Decimal)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    from rubric.source import read_file
+
+    jsonschema.Draft202012Validator(schema).validate(read_file(str(FACTS)).data)
