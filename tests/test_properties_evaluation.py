@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 import pytest
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from test_properties import rubric_data, to_yaml
 
 import rubric
-from rubric.language import round_decimal
+from rubric.language import CONTEXT, round_decimal
 from rubric.render import to_json
 
 LOADED = rubric.load(RUBRIC_2023)
@@ -167,5 +167,10 @@ def test_generated_rubrics_keep_the_invariants(case: tuple[str, dict[str, Any]])
     evaluation = rubric.load(text).evaluate(facts)
     check_invariants(evaluation)
     applicable_roots = [r for r in evaluation.indicators if r.parent is None and r.status == "scored"]
-    if applicable_roots:
-        assert abs(evaluation.maximum - rubric.load(text).model.total) < Decimal("1e-30")
+    assert evaluation.maximum == (rubric.load(text).model.total if applicable_roots else 0)
+    for result in evaluation.indicators:
+        children = [child for child in evaluation.indicators if child.parent == result.id and child.status == "scored"]
+        if children:  # shares add up to the parent's effective weight, to the 34th digit
+            with localcontext(CONTEXT):
+                shares = sum((child.effective_weight for child in children), Decimal(0))
+            assert abs(shares - result.effective_weight) < Decimal("1e-30")

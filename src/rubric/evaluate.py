@@ -489,7 +489,9 @@ def evaluate(compiled: CompiledRubric, facts: FactValues, rubric_sha256: str) ->
     for indicator_id in compiled.order:
         run.score(run.indicators[indicator_id])
     total = sum((run.scores[root.id] for root in model.indicators), Decimal(0))
-    maximum = sum((run.effective[root.id] for root in model.indicators), Decimal(0))
+    # The applicable top-level indicators share the whole total (their exact shares can differ
+    # from it in the 34th digit, so the maximum is the total itself).
+    maximum = model.total if any(not run.not_applicable[root.id] for root in model.indicators) else Decimal(0)
     grade = next((band.name for band in model.grades if total >= band.minimum), None)
     results = tuple(
         IndicatorResult(
