@@ -333,9 +333,9 @@ class _Run:
             steps.append(f"{indicator.weight} − {total} = {indicator.weight - total}")
             return indicator.weight - total
         if isinstance(rule, MatchRule):
-            value = scope[rule.fact]
-            points = next(case.points for case in rule.cases if case.value == value)
-            steps.append(f"{rule.fact} is {value}: {points}")
+            chosen = scope[rule.fact]
+            points = next(case.points for case in rule.cases if case.value == chosen)
+            steps.append(f"{rule.fact} is {chosen}: {points}")
             return points
         assert isinstance(rule, ItemsRule)
         return self.items(indicator, rule, scope, steps)

@@ -277,7 +277,7 @@ def _render(
     if kind == "required" and isinstance(instance, dict):
         missing = [key for key in failure.validator_value if key not in instance]
         fields = {f.id: f for f in declared[str(path[0])].fields} if path and str(path[0]) in declared else {}
-        problems = []
+        problems: list[tuple[Path, Diagnostic]] = []
         for key in missing:
             fact = fields.get(key) if path else declared.get(key)
             what = f"{where}: missing field {key!r}" if path else f"missing required fact {key!r}"
@@ -285,15 +285,15 @@ def _render(
         return problems
     if kind == "additionalProperties" and isinstance(instance, dict):
         known = list(failure.schema.get("properties", {}))
-        problems = []
+        unknown: list[tuple[Path, Diagnostic]] = []
         for key in instance:
             if key in known:
                 continue
             close = difflib.get_close_matches(str(key), known, n=1)
             what = f"unknown fact {key!r}" if not path else f"{where}: unknown field {key!r}"
             hint = f"did you mean {close[0]!r}?" if close else None
-            problems.append(((key,), error("facts.unknown", what, facts.locate_key(path + (key,)), hint)))
-        return problems
+            unknown.append(((key,), error("facts.unknown", what, facts.locate_key(path + (key,)), hint)))
+        return unknown
     location = facts.locate(path)
     bound = next((sub for sub in failure.context or () if sub.validator in _BOUND_WORDS), None)
     if kind == "anyOf" and bound is not None:
@@ -354,7 +354,7 @@ def _convert(fact: Fact, raw: Any, path: Path, facts: Facts, problems: list[tupl
         problems.append((path, error("facts.float", message, location, hint)))
         return None
     numeric_kinds = [kind for kind in fact.kinds if kind in _NUMERIC]
-    if isinstance(raw, bool) or not numeric_kinds:
+    if isinstance(raw, (bool, str)) and not (isinstance(raw, str) and numeric_kinds):
         return raw  # booleans, text and enum values passed the schema as they are
     if isinstance(raw, str):
         converted = _convert_text(fact, raw, numeric_kinds)
