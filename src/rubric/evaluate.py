@@ -74,9 +74,6 @@ class IndicatorResult:
     trace: Trace
     depth: int
 
-    @property
-    def lost(self) -> Decimal:
-        return self.effective_weight - self.score
 
 
 @dataclass(frozen=True)
@@ -392,18 +389,20 @@ class _Run:
     def findings(self) -> list[Finding]:
         found: list[Finding] = []
         rounding = self.model.rounding
+        every_score = {language.score_name(other): value for other, value in self.scores.items()}
         for indicator in self.model.all_indicators():
             if self.not_applicable[indicator.id]:
                 continue
             effective = self.effective[indicator.id]
             score = self.scores[indicator.id]
-            lost = effective - score
+            # Against the effective weight as rounded: a full share of 14.2857… scores 14.29 and loses 0.
+            lost = max(round_decimal(effective, rounding.places, rounding.mode) - score, Decimal(0))
             scope = dict(self.environments[indicator.id])
-            scope.update({language.score_name(other): value for other, value in self.scores.items()})
+            scope.update(every_score)
             scope.update({"score": score, "weight": effective, "lost": lost})
             # Points are lost, and so reported, where rules score them: on leaves. A parent's
             # findings are notes, or every lost point would be counted twice.
-            attributed = Decimal(0) if indicator.children else lost
+            attributed = round_decimal(Decimal(0), rounding.places, rounding.mode) if indicator.children else lost
             for template in indicator.findings:
                 if self.applies(template, scope, indicator, default=lost > 0):
                     found.append(self.finding(indicator, template, scope, attributed))
