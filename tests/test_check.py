@@ -403,3 +403,38 @@ def test_match_without_cases_says_so() -> None:
 def test_yaml_values_as_expressions() -> None:
     text = one_leaf("  ladder:\n    - {when: true, then: 10}\n    - otherwise: 0.0000001\n")
     assert errors(text) == []
+
+
+def test_items_where_reads_facts_and_fields_only() -> None:
+    text = one_leaf(
+        "  let: {half: 0.5}\n"
+        "  items:\n"
+        "    over: targets\n"
+        '    where: actual > half or score_of("a") > 1\n'
+        "    value: actual\n"
+        "    empty: 0\n",
+        extra_facts=LIST_FACT,
+    )
+    assert errors(text) == [
+        "30:23 name.unknown unknown name 'half'",
+        "30:31 expr.score_of score_of() cannot be used here",
+    ]
+
+
+def test_reserved_field_names() -> None:
+    text = one_leaf(
+        "  score: 10\n",
+        extra_facts="rows: {label: R, type: list, fields: {'true': {type: number}, score_of: {type: number}, weight: {type: number}}}\n",
+    )
+    assert errors(text) == [
+        "16:41 name.reserved field 'true' of 'rows' uses a reserved name",
+        "16:65 name.reserved field 'score_of' of 'rows' uses a reserved name",
+    ]
+
+
+def test_an_optional_field_is_named_as_a_field() -> None:
+    text = one_leaf(
+        "  items: {over: rows, value: note, empty: 0}\n",
+        extra_facts="rows: {label: R, type: list, fields: {note: {type: number, required: false}}}\n",
+    )
+    assert errors(text) == ["21:32 name.optional_fact field 'note' may be missing (it is optional and has no default)"]

@@ -10,7 +10,9 @@ import jsonschema
 import pytest
 from conftest import ROOT, RUBRIC_2023
 
-from rubric.cli import main
+from rubric import EvaluationError, FactsError, Location, RubricError
+from rubric.cli import _exit_code, main
+from rubric.errors import error
 
 FACTS = ROOT / "examples" / "haizhu-petition-bureau-2023.yaml"
 BROKEN_RUBRIC = Path(__file__).parent / "fixtures" / "broken.yaml"
@@ -129,3 +131,16 @@ def test_schema_prints_a_valid_json_schema_that_accepts_the_example(capsys: pyte
     from rubric.source import read_file
 
     jsonschema.Draft202012Validator(schema).validate(read_file(str(FACTS)).data)
+
+
+def test_a_folder_in_place_of_a_file_is_bad_usage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["evaluate", str(RUBRIC_2023), str(tmp_path)], capsys)
+    assert (code, out, err) == (2, "", f"{tmp_path}: error: no such file\n")
+
+
+def test_exit_codes_by_kind_of_failure() -> None:
+    unreadable = error("file.unreadable", "cannot read the file: Permission denied", Location("f.yaml", 1, 1))
+    assert _exit_code(FactsError([unreadable])) == 2
+    assert _exit_code(RubricError([unreadable])) == 2
+    other = error("facts.type", "x", None)
+    assert (_exit_code(FactsError([other])), _exit_code(EvaluationError([other])), _exit_code(RubricError([other]))) == (4, 5, 3)

@@ -224,3 +224,34 @@ def test_the_generated_schema_is_valid_and_accepts_the_example(rubric_2023: rubr
     jsonschema.Draft202012Validator(rubric_2023.facts_schema()).validate(SEED)
     assert set(schema["required"]) == {fact.id for fact in rubric_2023.facts if fact.required}
     assert schema["additionalProperties"] is False
+
+
+def test_each_missing_fact_is_reported_once(rubric_2023: rubric.Rubric) -> None:
+    found = problems(rubric_2023, {})
+    required = [fact.id for fact in rubric_2023.facts if fact.required]
+    assert found == [f"facts.missing missing required fact {fact_id!r} ({label})" for fact_id, label in (
+        (fact.id, fact.label.zh if fact.label else "") for fact in rubric_2023.facts if fact.required
+    )]
+    assert len(found) == len(required) == 28
+
+
+def test_constraint_messages_write_decimals_plainly(rubric_2023: rubric.Rubric) -> None:
+    found = problems(rubric_2023, dict(SEED, budget_total="1.2亿元", spent_total=Decimal(1)))
+    assert found == [
+        "facts.constraint 基本支出与项目支出之和应等于财政拨款年度预算数 (`budget_basic + budget_project == budget_total` "
+        "does not hold: budget_basic = 788.05, budget_project = 198.40, budget_total = 12000)"
+    ]
+
+
+def test_an_optional_field_may_be_left_out() -> None:
+    text = (
+        'format: rubric/1\nid: r\ntitle: t\nversion: "1"\nyear: 2023\nlanguage: zh-CN\ntotal: 1\n'
+        "grades: [{grade: 优, min: 0}]\n"
+        "facts: {rows: {label: R, type: list, fields: {x: {type: number}, note: {type: text, required: false}}}}\n"
+        "indicators: [{id: i, name: I, weight: 1, items: {over: rows, value: x, empty: 0}}]\n"
+    )
+    loaded = rubric.load(text)
+    assert loaded.evaluate({"rows": [{"x": Decimal("0.5")}, {"x": 1, "note": "备注"}]}).total == Decimal("0.75")
+    with pytest.raises(rubric.FactsError) as raised:
+        loaded.evaluate({"rows": [{"note": "备注"}]})
+    assert str(raised.value) == "error: rows[0]: missing field 'x'"

@@ -85,3 +85,19 @@ def test_bad_fact_id() -> None:
         "16:3 schema.name facts: '预算' is not a valid name: an id is a letter or _ followed by letters, digits "
         "or _ (at most 64), e.g. budget_total"
     ]
+
+
+def test_the_expression_length_limit_is_the_schemas() -> None:
+    from rubric.language import MAX_EXPRESSION_LENGTH
+
+    assert load_schema("rubric.schema.json")["$defs"]["expression"]["maxLength"] == MAX_EXPRESSION_LENGTH
+
+
+def test_each_missing_key_is_reported_once() -> None:
+    text = make_rubric("- {id: a}\n")
+    assert errors(text) == [
+        "17:5 schema.required indicator 'a': missing required key 'name'",
+        "17:5 schema.required indicator 'a': missing required key 'weight'",
+        "17:5 schema.oneOf indicator 'a': an indicator has exactly one of: children, score, ladder, deductions, "
+        "match (with cases), items",
+    ]

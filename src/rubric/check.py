@@ -44,6 +44,7 @@ from .source import Document, Path, yaml11_reading
 NUMERIC_KINDS = frozenset({"integer", "number", "money", "ratio"})
 MONEY_UNITS = ("元", "万元", "亿元")
 _FORMAT_SPEC = re.compile(r"^(?:\.[0-6][f%])?$")
+_RESERVED_FIELDS = frozenset({"True", "False", "None", "true", "false", "value", language.SCORE_OF})
 _PLAIN_DECIMAL = re.compile(r"^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
 
 _FORBIDDEN_SYNTAX = {
@@ -97,7 +98,7 @@ class Binding:
     """What a name stands for in one expression's scope."""
 
     type: Type
-    origin: str  # "fact", "indicator", "let", "field", "computed", "later_let", "optional_fact"
+    origin: str  # "fact", "let", "field", "computed", "later_let", "optional_fact", "optional_field"
 
 
 @dataclass(frozen=True)
@@ -215,8 +216,14 @@ class _Checker:
             self.check_declaration(fact, "fact")
             for item_field in fact.fields:
                 self.check_declaration(item_field, f"field of {fact.id!r}:")
-                if item_field.id == "value" or keyword.iskeyword(item_field.id) or item_field.id in FUNCTIONS:
-                    self.error("name.reserved", f"field {item_field.id!r} of {fact.id!r} uses a reserved name", item_field.location)
+                if item_field.id in _RESERVED_FIELDS or keyword.iskeyword(item_field.id) or item_field.id in FUNCTIONS:
+                    self.error(
+                        "name.reserved",
+                        f"field {item_field.id!r} of {fact.id!r} uses a reserved name",
+                        item_field.location,
+                        "reserved for fields: Python keywords, True, False, None, true, false, value, score_of "
+                        "and the function names",
+                    )
             if fact.min_items is not None and fact.max_items is not None and fact.min_items > fact.max_items:
                 self.error("fact.bounds", f"fact {fact.id!r}: min_items is above max_items", fact.location)
 
@@ -370,7 +377,10 @@ class _Checker:
             self.match(rule, indicator)
         elif isinstance(rule, ItemsRule):
             item_scope = self.items_scope(rule, scope)
-            run(rule.where, BOOLEAN, item_scope)
+            if rule.where is not None:
+                # items are selected before any score or let exists: `where` reads facts and fields
+                where_scope = {name: b for name, b in item_scope.items() if b.origin not in ("let", "later_let")}
+                self.expression(rule.where, where_scope, BOOLEAN, reads_scores=False)
             if isinstance(rule.value, Expression):
                 run(rule.value, NUMBER, item_scope)
             else:
@@ -495,11 +505,12 @@ class _Checker:
             if item_field.id in scope and scope[item_field.id].origin != "later_let":
                 self.error(
                     "items.field_shadows",
-                    f"field {item_field.id!r} of {fact.id!r} has the name of a {scope[item_field.id].origin}",
+                    f"field {item_field.id!r} of {fact.id!r} has the name of a "
+                    f"{'fact' if 'fact' in scope[item_field.id].origin else scope[item_field.id].origin}",
                     item_field.location,
                     "rename the field or the other name",
                 )
-            item_scope[item_field.id] = Binding(fact_type(item_field), "field" if item_field.always_present else "optional_fact")
+            item_scope[item_field.id] = Binding(fact_type(item_field), "field" if item_field.always_present else "optional_field")
         return item_scope
 
     # -- weights, grades, cycles, unused facts --------------------------------------------------
@@ -674,10 +685,10 @@ class _Checker:
         if binding.origin == "later_let":
             self.error("let.order", f"let {name!r} is used before it is defined", location, "move it above the let that uses it")
             return False
-        if binding.origin == "optional_fact":
+        if binding.origin in ("optional_fact", "optional_field"):
             self.error(
                 "name.optional_fact",
-                f"fact {name!r} may be missing (it is optional and has no default)",
+                f"{binding.origin.removeprefix('optional_')} {name!r} may be missing (it is optional and has no default)",
                 location,
                 "give it a default, or make it required",
             )
@@ -917,7 +928,12 @@ class _ExpressionChecker:
             self.fail("expr.score_of", f"{language.SCORE_OF}() takes one indicator id in quotes", node, f'{language.SCORE_OF}("audit")')
             return NUMBER
         if not self.reads_scores:
-            self.fail("expr.score_of", f"{language.SCORE_OF}() cannot be used here", node, "only facts can be read here (not_applicable, constraints)")
+            self.fail(
+                "expr.score_of",
+                f"{language.SCORE_OF}() cannot be used here",
+                node,
+                "not_applicable, constraints and items' where read facts (and fields) only",
+            )
             return NUMBER
         if argument.value not in self.owner.indicators:
             self.fail(

@@ -1,7 +1,8 @@
 """The `rubric` command: a thin shell over the public API, with stable exit codes.
 
 Exit codes: 0 done; 2 bad usage (unknown option or command, unreadable file, unknown indicator);
-3 the rubric is rejected; 4 the facts are rejected; 5 a rule cannot be computed for the facts.
+3 the rubric is rejected; 4 the facts are rejected; 5 a rule cannot be computed for the facts;
+70 an internal error (a bug: please report it); 130 interrupted.
 No Python traceback reaches the user: every expected failure is a `RubricError`, printed as
 `path:line:col: error: message`.
 """
@@ -145,6 +146,16 @@ def _report(failure: RubricError) -> None:
         print(diagnostic, file=sys.stderr)
 
 
+def _exit_code(failure: RubricError) -> int:
+    if failure.code == "file.unreadable":
+        return EXIT_USAGE
+    if isinstance(failure, FactsError):
+        return EXIT_INVALID_FACTS
+    if isinstance(failure, EvaluationError):
+        return EXIT_EVALUATION_FAILED
+    return EXIT_INVALID_RUBRIC
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     try:
@@ -159,15 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _Usage as usage:
         print(usage, file=sys.stderr)
         return EXIT_USAGE
-    except FactsError as failure:
-        _report(failure)
-        return EXIT_INVALID_FACTS
-    except EvaluationError as failure:
-        _report(failure)
-        return EXIT_EVALUATION_FAILED
     except RubricError as failure:
         _report(failure)
-        return EXIT_INVALID_RUBRIC
+        return _exit_code(failure)
     except KeyboardInterrupt:
         return 130
     except Exception as problem:  # a bug of ours: say so plainly, without a traceback

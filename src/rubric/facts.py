@@ -164,7 +164,7 @@ def _fact_schema(fact: Fact) -> dict[str, Any]:
     record = {
         "type": "object",
         "properties": {field.id: _value_schema(field) for field in fact.fields},
-        "required": [field.id for field in fact.fields if not field.always_present or field.required],
+        "required": [field.id for field in fact.fields if field.required],
         "additionalProperties": False,
     }
     schema: dict[str, Any] = {"type": "array", "items": record}
@@ -229,7 +229,8 @@ def _schema_problems(model: RubricModel, facts: Facts) -> list[tuple[Path, Diagn
     for failure in validator.iter_errors(facts.data):
         path: Path = tuple(failure.absolute_path)
         problems.extend((path + extra, diagnostic) for extra, diagnostic in _render(failure, path, facts, declared))
-    return problems
+    # jsonschema reports a `required` failure once per missing key, each naming them all
+    return list(dict.fromkeys(problems))
 
 
 def _is_finite_number(checker: Any, instance: Any) -> bool:
@@ -254,14 +255,15 @@ _FactsValidator = jsonschema.validators.extend(
 )
 
 
-def _order_key(problem: tuple[Path, Diagnostic], declared: Mapping[str, int]) -> tuple[int, int, int, str]:
+def _order_key(problem: tuple[Path, Diagnostic], declared: Mapping[str, int]) -> tuple[Any, ...]:
     """File order for a file; declaration order (unknown facts last) for a mapping."""
     path, diagnostic = problem
     location = diagnostic.location
     if location is not None:
-        return (location.line, location.column, 0, "")
+        return (location.line, location.column, 0, ())
     first = declared.get(str(path[0]), len(declared)) if path else -1
-    return (0, 0, first, plain_path(path[1:]))
+    rest = tuple((0, step, "") if isinstance(step, int) else (1, 0, str(step)) for step in path[1:])
+    return (0, 0, first, rest)
 
 
 def _label(fact: Fact | None) -> str:
@@ -319,7 +321,7 @@ def _text_hint(text: str) -> str | None:
     if text.strip() != text:
         return "remove the spaces around the value"
     if re.fullmatch(_NUMBER_TEXT, text):
-        return f"a number in quotes is ambiguous: write {text} without quotes, or with its unit or %"
+        return f"a number in quotes is ambiguous: write {text} without quotes (money and ratios may add 元/万元/亿元 or %)"
     surprise = yaml11_reading(text)
     if surprise:
         return f"YAML 1.1 would read {text!r} as {surprise}; facts are read as YAML 1.2: write true, false or a plain number"
@@ -350,7 +352,7 @@ def _convert(fact: Fact, raw: Any, path: Path, facts: Facts, problems: list[tupl
     location = facts.locate(path)
     if isinstance(raw, float):
         message = f"{where}: {raw!r} is a binary floating-point number, which cannot hold most decimals exactly"
-        hint = f'give a Decimal, an int or a string such as "{raw}"'
+        hint = f'give an int or a Decimal, such as Decimal("{raw}")'
         problems.append((path, error("facts.float", message, location, hint)))
         return None
     numeric_kinds = [kind for kind in fact.kinds if kind in _NUMERIC]

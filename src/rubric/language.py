@@ -77,6 +77,8 @@ def describe_value(value: object) -> str:
         return "a boolean"
     if isinstance(value, str):
         return f"text {value!r}"
+    if isinstance(value, Decimal):
+        return format(value, "f")
     return f"{value}"
 
 

@@ -50,8 +50,10 @@ def validate(document: Document, schema: dict[str, Any]) -> tuple[list[Diagnosti
         path: Path = tuple(failure.absolute_path)
         bad_paths.add(path)
         diagnostics.extend(_render(document, schema, failure, path))
-    diagnostics.sort(key=lambda d: (d.location.line, d.location.column) if d.location else (0, 0))
-    return diagnostics, frozenset(bad_paths)
+    # jsonschema reports a `required` failure once per missing key, each naming them all
+    unique = list(dict.fromkeys(diagnostics))
+    unique.sort(key=lambda d: (d.location.line, d.location.column) if d.location else (0, 0))
+    return unique, frozenset(bad_paths)
 
 
 def describe(data: Any, path: Path) -> str:

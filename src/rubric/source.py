@@ -375,9 +375,9 @@ class _Converter:
                 self.diagnostics.append(error("yaml.number_too_long", "number has more than 40 characters", self.at(node)))
                 return text
             number = Decimal(text)
-            if abs(number.adjusted()) > 30:
+            if abs(number.adjusted()) > 20:
                 self.diagnostics.append(
-                    error("yaml.number_range", f"{text} is out of range (exponent beyond ±30)", self.at(node))
+                    error("yaml.number_range", f"{text} is out of range (beyond 10^20 or below 10^-20)", self.at(node))
                 )
             return number
         self.diagnostics.append(
