@@ -278,7 +278,7 @@ def test_fact_declarations_are_checked() -> None:
         "  score: 10\n",
         extra_facts=(
             "cash: {label: C, type: money}\n"
-            "grade: {label: G, type: enum}\n"
+            "rank: {label: G, type: enum}\n"
             "name: {label: N, type: text, values: [a]}\n"
             "rate: {label: R, type: ratio, min: 2, max: 1}\n"
             "flag: {label: F, type: boolean, default: no}\n"
@@ -288,7 +288,7 @@ def test_fact_declarations_are_checked() -> None:
     )
     assert errors(text) == [
         "16:3 fact.unit fact 'cash' is money with no unit",
-        "17:3 fact.values fact 'grade' is an enum but lists no values",
+        "17:3 fact.values fact 'rank' is an enum but lists no values",
         "18:3 fact.values fact 'name' lists values but is not an enum",
         "19:3 fact.bounds fact 'rate': no value lies between 2 and 1",
         "20:44 fact.default fact 'flag': the default 'no' does not fit type boolean",

@@ -36,6 +36,7 @@ from .model import (
     MatchRule,
     RubricModel,
     ScoreRule,
+    Sentence,
     Step,
     Template,
 )
@@ -187,6 +188,7 @@ class _Checker:
         self.collect_indicators()
         base = self.base_scope()
         self.check_constraints()
+        self.check_report(base)
         for indicator in self.model.all_indicators():
             self.check_indicator(indicator, base)
         self.check_weights()
@@ -342,11 +344,30 @@ class _Checker:
         computed.update({name: Binding(NUMBER, "computed") for name in ("score", "weight", "lost")})
         for finding in indicator.findings:
             self.finding(finding, computed)
+        self.sentences(indicator.report, computed)
         self.result.scores_read[indicator.id] = frozenset(reads)
         self.result.dependencies[indicator.id] = frozenset(reads) | frozenset(child.id for child in indicator.children)
         for name, expression in lets:
             if name not in self.current_reads:
                 self.warn("let.unused", f"let {name!r} of {indicator.id!r} is never used", self.document.locate_key(expression.path))
+
+    def sentences(self, sentences: tuple[Sentence, ...], scope: dict[str, Binding]) -> None:
+        """Report sentences may read optional facts: a sentence whose fact was not given is left out."""
+        lenient = {name: Binding(b.type, "fact") if b.origin == "optional_fact" else b for name, b in scope.items()}
+        for sentence in sentences:
+            if sentence.when is not None:
+                self.expression(sentence.when, lenient, BOOLEAN)
+            self.template(sentence.text, lenient)
+
+    def check_report(self, base: dict[str, Binding]) -> None:
+        report = self.model.report
+        facts_only = {name: Binding(b.type, "fact") for name, b in base.items()}
+        if report.title is not None:
+            self.template(report.title, facts_only)
+        self.sentences(report.basic, facts_only)
+        with_results = dict(facts_only)
+        with_results.update({"total": Binding(NUMBER, "computed"), "maximum": Binding(NUMBER, "computed"), "grade": Binding(TEXT, "computed")})
+        self.sentences(report.conclusion, with_results)
 
     def finding(self, finding: FindingTemplate, scope: dict[str, Binding]) -> None:
         if finding.when is not None:

@@ -20,6 +20,7 @@ from .errors import Diagnostic, RubricError
 from .evaluate import EvaluationError
 from .facts import FactsError, load_facts
 from .render import explain, json_text, to_json, to_text
+from .report import to_html, to_markdown
 from .version import __version__
 
 EXIT_OK = 0
@@ -58,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
     explain_command.add_argument("facts", metavar="FACTS")
     explain_command.add_argument("indicator", metavar="INDICATOR_ID")
     explain_command.add_argument("--lang", choices=("zh", "en"), default="zh")
+
+    report = commands.add_parser("report", help="write the self-evaluation report (绩效自评报告)")
+    report.add_argument("rubric", metavar="RUBRIC")
+    report.add_argument("facts", metavar="FACTS")
+    report.add_argument("--format", choices=("markdown", "html"), default="markdown", help="(default: markdown)")
+    report.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
 
     schema = commands.add_parser("schema", help="print the JSON Schema of a facts file for a rubric")
     schema.add_argument("rubric", metavar="RUBRIC")
@@ -110,18 +117,28 @@ def _load(path: str) -> Rubric:
     return load(_readable(path))
 
 
+def _write(text: str, output: str | None) -> int:
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as problem:
+            raise _Usage(f"{output}: error: cannot write: {problem.strerror or problem}") from None
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
 def _evaluate(arguments: argparse.Namespace) -> int:
     rubric = _load(arguments.rubric)
     evaluation = rubric.evaluate(load_facts(_readable(arguments.facts)))
     text = to_json(evaluation, arguments.lang) if arguments.format == "json" else to_text(evaluation, arguments.lang)
-    if arguments.output:
-        try:
-            Path(arguments.output).write_text(text, encoding="utf-8")
-        except OSError as problem:
-            raise _Usage(f"{arguments.output}: error: cannot write: {problem.strerror or problem}") from None
-    else:
-        sys.stdout.write(text)
-    return EXIT_OK
+    return _write(text, arguments.output)
+
+
+def _report(arguments: argparse.Namespace) -> int:
+    evaluation = _load(arguments.rubric).evaluate(load_facts(_readable(arguments.facts)))
+    text = to_markdown(evaluation) if arguments.format == "markdown" else to_html(evaluation)
+    return _write(text, arguments.output)
 
 
 def _explain(arguments: argparse.Namespace) -> int:
@@ -141,7 +158,7 @@ def _schema(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _report(failure: RubricError) -> None:
+def _print_problems(failure: RubricError) -> None:
     for diagnostic in failure.diagnostics:
         print(diagnostic, file=sys.stderr)
 
@@ -162,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         arguments = parser.parse_args(argv)
     except SystemExit as stop:
         return int(stop.code or 0)
-    commands = {"evaluate": _evaluate, "explain": _explain, "schema": _schema}
+    commands = {"evaluate": _evaluate, "explain": _explain, "report": _report, "schema": _schema}
     try:
         if arguments.command == "check":
             return _check(arguments.rubrics, arguments.format)
@@ -171,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(usage, file=sys.stderr)
         return EXIT_USAGE
     except RubricError as failure:
-        _report(failure)
+        _print_problems(failure)
         return _exit_code(failure)
     except KeyboardInterrupt:
         return 130

@@ -38,6 +38,7 @@ from .model import (
     LadderRule,
     MatchRule,
     ScoreRule,
+    Sentence,
     Step,
     Template,
     Text,
@@ -73,6 +74,16 @@ class IndicatorResult:
     status: Status
     trace: Trace
     depth: int
+    narrative: tuple[Text, ...] = ()  # the rubric's report sentences that hold for these facts
+
+
+@dataclass(frozen=True)
+class Narrative:
+    """The rubric's own texts of the written report, filled for these facts."""
+
+    title: Text | None
+    basic: tuple[Text, ...]
+    conclusion: tuple[Text, ...]
 
 
 
@@ -110,6 +121,7 @@ class Evaluation:
     indicators: tuple[IndicatorResult, ...]
     findings: tuple[Finding, ...]
     provenance: Provenance
+    narrative: Narrative
 
     def indicator(self, indicator_id: str) -> IndicatorResult:
         for result in self.indicators:
@@ -192,6 +204,7 @@ class _Run:
         self.traces: dict[str, Trace] = {}
         self.environments: dict[str, dict[str, Value]] = {}
         self.item_values: dict[str, list[tuple[int, dict[str, Value], Decimal, Decimal]]] = {}
+        self.narratives: dict[str, tuple[Text, ...]] = {}
 
     def _family(self, indicator: Indicator, parent: str | None, depth: int) -> None:
         self.parents[indicator.id] = parent
@@ -201,7 +214,7 @@ class _Run:
 
     # -- running one program ----------------------------------------------------------------
 
-    def run(self, expression: Expression, scope: Mapping[str, Value], indicator: Indicator) -> Value:
+    def run(self, expression: Expression, scope: Mapping[str, Value], indicator: Indicator | None) -> Value:
         program = self.compiled.programs[expression.path]
         try:
             return self.evaluator.run(program, scope)
@@ -215,7 +228,7 @@ class _Run:
             raise _failure(indicator, program, scope, f"it gave {describe_value(value)}, not a number")
         return value
 
-    def holds(self, expression: Expression, scope: Mapping[str, Value], indicator: Indicator) -> bool:
+    def holds(self, expression: Expression, scope: Mapping[str, Value], indicator: Indicator | None) -> bool:
         return self.run(expression, scope, indicator) is True
 
     # -- 1. applicability ---------------------------------------------------------------------
@@ -406,6 +419,7 @@ class _Run:
             for template in indicator.findings:
                 if self.applies(template, scope, indicator, default=lost > 0):
                     found.append(self.finding(indicator, template, scope, attributed))
+            self.narratives[indicator.id] = self.narrate(indicator.report, scope, indicator)
             rule = indicator.rule
             if isinstance(rule, ItemsRule) and rule.findings and indicator.id in self.item_values:
                 valued = self.item_values[indicator.id]
@@ -419,6 +433,20 @@ class _Run:
                         if self.applies(template, scope_with_value, indicator, default=value < 1):
                             found.append(self.finding(indicator, template, scope_with_value, share))
         return found
+
+    def narrate(self, sentences: tuple[Sentence, ...], scope: Mapping[str, Value], indicator: Indicator | None) -> tuple[Text, ...]:
+        """The sentences whose condition holds, filled; those reading a fact not given are left out."""
+        told = []
+        for sentence in sentences:
+            checked = self.compiled.templates[sentence.text.path]
+            needed = [part.name for part in checked.zh + (checked.en or ()) if isinstance(part, Placeholder)]
+            if sentence.when is not None:
+                needed += self.compiled.programs[sentence.when.path].names
+            if not all(name in scope for name in needed):
+                continue
+            if sentence.when is None or self.holds(sentence.when, scope, indicator):
+                told.append(self.fill(sentence.text, scope))
+        return tuple(told)
 
     def applies(self, template: FindingTemplate, scope: Mapping[str, Value], indicator: Indicator, default: bool) -> bool:
         return default if template.when is None else self.holds(template.when, scope, indicator)
@@ -462,19 +490,15 @@ def _exact(compute: Any) -> Decimal:
     return result
 
 
-def _failure(indicator: Indicator, program: Program | None, scope: Mapping[str, Value], reason: str) -> EvaluationError:
+def _failure(indicator: Indicator | None, program: Program | None, scope: Mapping[str, Value], reason: str) -> EvaluationError:
+    where = f"indicator {indicator.id!r}" if indicator else "report"
     if program is None:
-        return EvaluationError([error("evaluation.failed", f"indicator {indicator.id!r}: {reason}", indicator.location)])
+        location = indicator.location if indicator else None
+        return EvaluationError([error("evaluation.failed", f"{where}: {reason}", location)])
     values = ", ".join(f"{name} = {describe_value(scope[name])}" for name in program.names if name in scope)
     involved = f" with {values}" if values else ""
     return EvaluationError(
-        [
-            error(
-                "evaluation.failed",
-                f"indicator {indicator.id!r}: `{program.source}` cannot be computed{involved}: {reason}",
-                program.location,
-            )
-        ]
+        [error("evaluation.failed", f"{where}: `{program.source}` cannot be computed{involved}: {reason}", program.location)]
     )
 
 
@@ -492,6 +516,15 @@ def evaluate(compiled: CompiledRubric, facts: FactValues, rubric_sha256: str) ->
     # from it in the 34th digit, so the maximum is the total itself).
     maximum = model.total if any(not run.not_applicable[root.id] for root in model.indicators) else Decimal(0)
     grade = next((band.name for band in model.grades if total >= band.minimum), None)
+    findings = tuple(run.findings())
+    texts = model.report
+    facts_scope: dict[str, Value] = dict(facts.values)
+    concluding = {**facts_scope, "total": total, "maximum": maximum, "grade": grade.zh if grade else ""}
+    narrative = Narrative(
+        title=run.fill(texts.title, facts_scope) if texts.title and _reads_given(compiled, texts.title, facts_scope) else None,
+        basic=run.narrate(texts.basic, facts_scope, None),
+        conclusion=run.narrate(texts.conclusion, concluding, None),
+    )
     results = tuple(
         IndicatorResult(
             id=indicator.id,
@@ -503,9 +536,15 @@ def evaluate(compiled: CompiledRubric, facts: FactValues, rubric_sha256: str) ->
             status="not_applicable" if run.not_applicable[indicator.id] else "scored",
             trace=run.traces[indicator.id],
             depth=run.depths[indicator.id],
+            narrative=run.narratives.get(indicator.id, ()),
         )
         for indicator in model.all_indicators()
     )
     provenance = Provenance(model.id, model.version, rubric_sha256, facts.sha256, __version__)
-    return Evaluation(model.id, model.title, model.version, total, maximum, grade, results, tuple(run.findings()), provenance)
+    return Evaluation(model.id, model.title, model.version, total, maximum, grade, results, findings, provenance, narrative)
+
+
+def _reads_given(compiled: CompiledRubric, template: Template, scope: Mapping[str, Value]) -> bool:
+    checked = compiled.templates[template.path]
+    return all(part.name in scope for part in checked.zh + (checked.en or ()) if isinstance(part, Placeholder))
 

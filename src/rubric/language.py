@@ -39,7 +39,9 @@ SCORE_OF = "score_of"  # score_of("id") reads another indicator's score; not a p
 def score_name(indicator_id: str) -> str:
     """The run-time name under which score_of("id") finds a score: no fact can be called so."""
     return f"{SCORE_OF}({indicator_id})"
-RESERVED_NAMES = frozenset({"True", "False", "None", "true", "false", "score", "weight", "lost", "value", SCORE_OF})
+RESERVED_NAMES = frozenset(
+    {"True", "False", "None", "true", "false", "score", "weight", "lost", "value", "total", "maximum", "grade", SCORE_OF}
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,6 +101,23 @@ class FindingTemplate:
 
 
 @dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence of the written report, included when `when` holds (always, when it is None)."""
+
+    when: Expression | None
+    text: Template
+
+
+@dataclass(frozen=True, slots=True)
+class ReportTexts:
+    """What the rubric says in the report beyond scores and findings."""
+
+    title: Template | None = None
+    basic: tuple[Sentence, ...] = ()
+    conclusion: tuple[Sentence, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class ScoreRule:
     expression: Expression
 
@@ -166,6 +183,7 @@ class Indicator:
     not_applicable: Expression | None = None
     findings: tuple[FindingTemplate, ...] = ()
     description: Text | None = None
+    report: tuple[Sentence, ...] = ()
     intact: bool = True
 
     def walk(self) -> list[Indicator]:
@@ -205,6 +223,7 @@ class RubricModel:
     indicators: tuple[Indicator, ...]
     description: Text | None = None
     constraints: tuple[Constraint, ...] = ()
+    report: ReportTexts = ReportTexts()
     intact: bool = True
 
     def all_indicators(self) -> list[Indicator]:
@@ -312,8 +331,30 @@ class _Builder:
             facts=facts,
             indicators=indicators,
             constraints=self.constraints(("constraints",)) if self.clean(("constraints",)) else (),
+            report=self.report_texts() if self.clean(("report",)) else ReportTexts(),
             intact=not self.bad_paths,
         )
+
+    def report_texts(self) -> ReportTexts:
+        data = self.document.data.get("report") if isinstance(self.document.data, dict) else None
+        if not isinstance(data, dict):
+            return ReportTexts()
+        return ReportTexts(
+            title=self.template(("report", "title")) if "title" in data else None,
+            basic=self.sentences(("report", "basic")),
+            conclusion=self.sentences(("report", "conclusion")),
+        )
+
+    def sentences(self, path: Path) -> tuple[Sentence, ...]:
+        container = self.document.data_at(path[:-1])
+        items = container.get(path[-1], []) if isinstance(container, dict) else []
+        found = []
+        for index, item in enumerate(items):
+            if isinstance(item, dict) and "text" in item:
+                found.append(Sentence(self.optional_expression(path + (index,), "when"), self.template(path + (index, "text"))))
+            else:
+                found.append(Sentence(None, self.template(path + (index,))))
+        return tuple(found)
 
     def constraints(self, path: Path) -> tuple[Constraint, ...]:
         container = self.document.data_at(path[:-1]) if path[:-1] else self.document.data
@@ -391,6 +432,7 @@ class _Builder:
             lets=tuple((name, self.expression(path + ("let", name))) for name in data.get("let", {})) if intact else (),
             not_applicable=self.optional_expression(path, "not_applicable") if intact else None,
             findings=self.findings(path + ("findings",)) if intact else (),
+            report=self.sentences(path + ("report",)) if intact else (),
             intact=intact and weight is not None,
         )
 
