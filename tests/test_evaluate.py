@@ -341,3 +341,14 @@ def test_one_rubric_evaluated_from_many_threads(rubric_2023: rubric.Rubric) -> N
 def test_a_pickled_rubric_evaluates_the_same(rubric_2023: rubric.Rubric) -> None:
     again = pickle.loads(pickle.dumps(rubric_2023))
     assert to_json(again.evaluate(facts())) == to_json(rubric_2023.evaluate(facts()))
+
+
+def test_outputs_not_applicable_shares_their_weight(rubric_2023: rubric.Rubric) -> None:
+    evaluation = rubric_2023.evaluate(facts(targets=[target("a", "效益", "qualitative", "达成", "部分达成")]))
+    assert evaluation.indicator("outputs").status == "not_applicable"
+    # spending_rate 10 × 50 / 25 = 20 and outcomes 15 × 50 / 25 = 30; outcomes scores 30 × 0.6 = 18
+    assert (evaluation.indicator("spending_rate").effective_weight, evaluation.indicator("outcomes").effective_weight) == (20, 30)
+    assert evaluation.indicator("outcomes").score == Decimal("18.00")
+    assert evaluation.indicator("efficacy").score == Decimal("38.00")
+    (finding,) = [f for f in evaluation.findings if f.indicator == "outcomes"]
+    assert (finding.points_lost, finding.problem.zh) == (Decimal("12.00"), "绩效指标“a”未完全达成（完成程度 60.00%）。")

@@ -174,3 +174,28 @@ def test_generated_rubrics_keep_the_invariants(case: tuple[str, dict[str, Any]])
             with localcontext(CONTEXT):
                 shares = sum((child.effective_weight for child in children), Decimal(0))
             assert abs(shares - result.effective_weight) < Decimal("1e-30")
+
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
+    st.sampled_from(["986.45万元", "1.2亿元", "92.91%", "达成", "完善", "true", "1,000元", "-5%"]),
+)
+values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_any_facts_give_an_evaluation_or_our_errors(data: st.DataObject) -> None:
+    base = data.draw(facts_2023())
+    names = sorted(base) + ["unknown_fact"]
+    for name in data.draw(st.lists(st.sampled_from(names), max_size=4, unique=True)):
+        base[name] = data.draw(values)
+    try:
+        check_invariants(LOADED.evaluate(base))
+    except rubric.RubricError as failure:
+        assert isinstance(failure, (rubric.FactsError, rubric.EvaluationError)) and failure.diagnostics
