@@ -1012,12 +1012,7 @@ class _ExpressionChecker:
 def _within_bounds(fact: Fact, value: object) -> bool:
     if not isinstance(value, (int, Decimal)) or isinstance(value, bool):
         return True
-    return not (
-        (fact.minimum is not None and value < fact.minimum)
-        or (fact.maximum is not None and value > fact.maximum)
-        or (fact.greater_than is not None and value <= fact.greater_than)
-        or (fact.less_than is not None and value >= fact.less_than)
-    )
+    return fact.admits(Decimal(value))
 
 
 def _show_value(value: object) -> str:

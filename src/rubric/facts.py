@@ -362,7 +362,7 @@ def _convert(fact: Fact, raw: Any, path: Path, facts: Facts, problems: list[tupl
         converted = _convert_text(fact, raw, numeric_kinds)
         if converted is None:
             return raw  # an enum value of a union type
-        if not _within(fact, converted):
+        if not fact.admits(converted):
             message = f"{where}: {raw} ({converted} in {fact.unit or 'its unit'}) is out of range{_range_text(fact)}"
             problems.append((path, error("facts.range", message, location)))
             return None
@@ -382,15 +382,6 @@ def _convert_text(fact: Fact, raw: str, kinds: list[str]) -> Decimal | None:
     if percent and "ratio" in kinds:
         return Decimal(percent.group(1)).scaleb(-2)
     return None
-
-
-def _within(fact: Fact, value: Decimal) -> bool:
-    return not (
-        (fact.minimum is not None and value < fact.minimum)
-        or (fact.maximum is not None and value > fact.maximum)
-        or (fact.greater_than is not None and value <= fact.greater_than)
-        or (fact.less_than is not None and value >= fact.less_than)
-    )
 
 
 def _range_text(fact: Fact) -> str:

@@ -83,6 +83,15 @@ class Fact:
     def always_present(self) -> bool:
         return self.required or self.has_default
 
+    def admits(self, value: Decimal) -> bool:
+        """Whether a number lies within the declared bounds."""
+        return not (
+            (self.minimum is not None and value < self.minimum)
+            or (self.maximum is not None and value > self.maximum)
+            or (self.greater_than is not None and value <= self.greater_than)
+            or (self.less_than is not None and value >= self.less_than)
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Step:
