@@ -560,7 +560,7 @@ class _Checker:
 
     def check_grades(self) -> None:
         grades = self.model.grades
-        for previous, grade in zip(grades, grades[1:]):
+        for previous, grade in zip(grades, grades[1:], strict=False):
             if grade.minimum >= previous.minimum:
                 self.error(
                     "grade.order",
@@ -889,7 +889,7 @@ class _ExpressionChecker:
     def visit_Compare(self, node: ast.Compare, depth: int) -> Type:
         left_node = node.left
         left = self.visit(left_node, depth + 1)
-        for operator, right_node in zip(node.ops, node.comparators):
+        for operator, right_node in zip(node.ops, node.comparators, strict=True):
             right = self.visit(right_node, depth + 1)
             if isinstance(operator, _ORDERING):
                 for side_node, side in ((left_node, left), (right_node, right)):

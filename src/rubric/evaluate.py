@@ -270,7 +270,7 @@ class _Run:
             elif weights == available:
                 effective = sibling.weight
             else:
-                effective = _exact(lambda: sibling.weight * available / weights)
+                effective = sibling.weight * available / weights
             self.effective[sibling.id] = effective
             self.share(sibling.children, effective)
 
@@ -304,7 +304,7 @@ class _Run:
             steps.append(f"clamped {raw} to {clamped} (0 to {indicator.weight})")
         scaled = clamped
         if effective != indicator.weight:
-            scaled = Decimal(0) if indicator.weight == 0 else _exact(lambda: clamped * effective / indicator.weight)
+            scaled = Decimal(0) if indicator.weight == 0 else clamped * effective / indicator.weight
             steps.append(f"scaled to the effective weight {effective}: {scaled}")
         rounding = self.model.rounding
         score = round_decimal(scaled, rounding.places, rounding.mode)
@@ -335,7 +335,7 @@ class _Run:
                     continue
                 points = self.number(deduction.points, scope, indicator)
                 count = self.number(deduction.per, scope, indicator) if deduction.per is not None else Decimal(1)
-                amount = _exact(lambda: points * count)
+                amount = points * count
                 total += amount
                 condition = f"`{deduction.when.text}` holds" if deduction.when is not None else "applies"
                 per = f", {count} × {points}" if deduction.per is not None else f", {points}"
@@ -391,9 +391,9 @@ class _Run:
             steps.append(f"item {index}: value {value}{clamp_note}, weight {weight}{detail}")
             valued.append((index, item_scope, clamped, weight))
         weights = sum((weight for *_, weight in valued), Decimal(0))
-        mean = _exact(lambda: sum((value * weight for _, _, value, weight in valued), Decimal(0)) / weights)
+        mean = sum((value * weight for _, _, value, weight in valued), Decimal(0)) / weights
         self.item_values[indicator.id] = valued
-        raw = _exact(lambda: indicator.weight * mean)
+        raw = indicator.weight * mean
         steps.append(f"weighted mean {mean}; {indicator.weight} × mean = {raw}")
         return raw
 
@@ -426,7 +426,7 @@ class _Run:
                 weights = sum((weight for *_, weight in valued), Decimal(0))
                 for _, item_scope, value, weight in valued:
                     share = round_decimal(
-                        _exact(lambda: effective * weight / weights * (1 - value)), rounding.places, rounding.mode
+                        effective * weight / weights * (1 - value), rounding.places, rounding.mode
                     )
                     scope_with_value = {**item_scope, "value": value}
                     for template in rule.findings:
@@ -483,13 +483,6 @@ def format_value(value: Value, spec: str) -> str:
     return format(value, "f")
 
 
-def _exact(compute: Any) -> Decimal:
-    """Decimal arithmetic in the language's context (34 digits, traps on)."""
-    with decimal.localcontext(language.CONTEXT):
-        result: Decimal = compute()
-    return result
-
-
 def _failure(indicator: Indicator | None, program: Program | None, scope: Mapping[str, Value], reason: str) -> EvaluationError:
     where = f"indicator {indicator.id!r}" if indicator else "report"
     if program is None:
@@ -504,6 +497,11 @@ def _failure(indicator: Indicator | None, program: Program | None, scope: Mappin
 
 def evaluate(compiled: CompiledRubric, facts: FactValues, rubric_sha256: str) -> Evaluation:
     """Score `compiled` for converted `facts` (see `facts.prepare`); raise `EvaluationError` if a rule fails."""
+    with decimal.localcontext(language.CONTEXT):  # 34 digits, traps on, for every step below
+        return _evaluate(compiled, facts, rubric_sha256)
+
+
+def _evaluate(compiled: CompiledRubric, facts: FactValues, rubric_sha256: str) -> Evaluation:
     run = _Run(compiled, facts.values)
     model = compiled.model
     for root in model.indicators:

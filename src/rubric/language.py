@@ -136,7 +136,6 @@ class Function:
     parameters: tuple[Type, ...]
     variadic: bool = False
     literal_arguments: tuple[int, ...] = ()  # positions that must be integer literals
-    summary: str = ""
 
     def arity_text(self) -> str:
         count = len(self.parameters)
@@ -146,13 +145,13 @@ class Function:
 FUNCTIONS: dict[str, Function] = {
     function.name: function
     for function in (
-        Function("min", _min, (NUMBER, NUMBER), variadic=True, summary="the smallest of its arguments"),
-        Function("max", _max, (NUMBER, NUMBER), variadic=True, summary="the largest of its arguments"),
-        Function("abs", _abs, (NUMBER,), summary="the absolute value"),
-        Function("floor", _floor, (NUMBER,), summary="the largest whole number not above x"),
-        Function("ceil", _ceil, (NUMBER,), summary="the smallest whole number not below x"),
-        Function("round", _round, (NUMBER, NUMBER), literal_arguments=(1,), summary="x rounded half-up to n places"),
-        Function("clamp", _clamp, (NUMBER, NUMBER, NUMBER), summary="x limited to [low, high]"),
-        Function("count", _count, (LIST,), summary="the number of items of a list fact"),
+        Function("min", _min, (NUMBER, NUMBER), variadic=True),
+        Function("max", _max, (NUMBER, NUMBER), variadic=True),
+        Function("abs", _abs, (NUMBER,)),
+        Function("floor", _floor, (NUMBER,)),
+        Function("ceil", _ceil, (NUMBER,)),
+        Function("round", _round, (NUMBER, NUMBER), literal_arguments=(1,)),
+        Function("clamp", _clamp, (NUMBER, NUMBER, NUMBER)),
+        Function("count", _count, (LIST,)),
     )
 }

@@ -156,7 +156,7 @@ def to_markdown(evaluation: Evaluation) -> str:
             header, *body = block.rows
             lines.append("| " + " | ".join(header) + " |")
             lines.append("|---|---:|---:|---:|")
-            for row, depth in zip(body, block.depths[1:]):
+            for row, depth in zip(body, block.depths[1:], strict=True):
                 name = "　" * depth + _escape_cell(row[0])
                 lines.append("| " + " | ".join((name,) + row[1:]) + " |")
             lines.append("")
@@ -212,7 +212,7 @@ def to_html(evaluation: Evaluation) -> str:
             number_class = ' class="number"'
             cells = "".join(f"<th{number_class if index else ''}>{html.escape(cell)}</th>" for index, cell in enumerate(header))
             table = [f"<table>\n<thead><tr>{cells}</tr></thead>\n<tbody>"]
-            for position, (row, depth) in enumerate(zip(rows, block.depths[1:])):
+            for position, (row, depth) in enumerate(zip(rows, block.depths[1:], strict=True)):
                 css = ' class="total"' if position == len(rows) - 1 else ""
                 name = f'<td style="padding-left: {0.4 + 1.5 * depth:.1f}em">{html.escape(row[0])}</td>'
                 numbers = "".join(f'<td class="number">{html.escape(cell)}</td>' for cell in row[1:])
