@@ -1,0 +1,84 @@
+"""The console examples in the docs that use only bundled files print what the docs say.
+
+A line that is only "…" or "..." in an example stands for any number of lines of output.
+Examples that need files the reader writes first (demo.yaml, bad.yaml) are covered by their own
+tests or left to the reader; this test runs every example it can run from a clean checkout.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from collections.abc import Iterator
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+
+from rubric.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
+ELISION = {"…", "..."}
+
+
+def runnable_examples() -> Iterator[tuple[str, str, list[str], int | None]]:
+    """Each runnable example: its doc, command, output, and exit status when an `echo $?` follows."""
+    for doc in DOCS:
+        for block in re.findall(r"```console\n(.*?)```", doc.read_text(encoding="utf-8"), flags=re.DOTALL):
+            lines = block.splitlines()
+            starts = [i for i, line in enumerate(lines) if line.startswith("$ ")] + [len(lines)]
+            for start, end in pairwise(starts):
+                command = lines[start][2:]
+                arguments = shlex.split(command, comments=True)
+                files = [a for a in arguments if a.endswith((".yaml", ".json"))]
+                if (
+                    arguments[0] == "rubric"
+                    and not {"|", ">", "--output"} & set(arguments)
+                    and all((ROOT / name).is_file() for name in files)
+                ):
+                    status = lines[end + 1] if end < len(lines) and lines[end] == "$ echo $?" else None
+                    yield doc.name, command, lines[start + 1 : end], None if status is None else int(status)
+
+
+def matches(expected: list[str], actual: list[str]) -> bool:
+    """True when the actual lines fit the expected ones, an elision line standing for any lines."""
+    if not expected:
+        return not actual
+    if expected[0].strip() in ELISION:
+        return any(matches(expected[1:], actual[skip:]) for skip in range(len(actual) + 1))
+    return bool(actual) and actual[0] == expected[0] and matches(expected[1:], actual[1:])
+
+
+EXAMPLES = list(runnable_examples())
+
+
+def test_the_docs_have_runnable_examples_of_every_command() -> None:
+    commands = {shlex.split(command)[1] for _, command, _, _ in EXAMPLES}
+    assert {"check", "evaluate", "explain", "report", "schema", "--help", "--version"} <= commands
+
+
+@pytest.mark.parametrize(
+    ("doc", "command", "expected", "status"), EXAMPLES, ids=[f"{d}: {c}" for d, c, _, _ in EXAMPLES]
+)
+def test_doc_example_prints_what_the_doc_shows(
+    doc: str, command: str, expected: list[str], status: int | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    here = Path.cwd()
+    os.chdir(ROOT)
+    try:
+        code = main(shlex.split(command, comments=True)[1:])
+    finally:
+        os.chdir(here)
+    captured = capsys.readouterr()
+    actual = (captured.out + captured.err).splitlines()
+    assert matches(expected, actual), "\n".join(actual)
+    assert status is None or code == status
+
+
+def test_an_elision_stands_for_any_lines_and_nothing_else() -> None:
+    assert matches(["a", "…", "d"], ["a", "b", "c", "d"])
+    assert matches(["a", "…", "d"], ["a", "d"])
+    assert not matches(["a", "…", "d"], ["a", "b", "c"])
+    assert not matches(["a", "b"], ["a", "b", "c"])
