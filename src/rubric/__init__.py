@@ -7,7 +7,14 @@ problem is a `Diagnostic` with file, line, column and a stable code, raised toge
 
 from .api import Rubric, check_rubric, load
 from .errors import Diagnostic, Location, RubricError
-from .evaluate import Evaluation, EvaluationError, Finding, IndicatorResult, Provenance, Trace
+from .evaluate import (
+    Evaluation,
+    EvaluationError,
+    Finding,
+    IndicatorResult,
+    Provenance,
+    Trace,
+)
 from .facts import Facts, FactsError, load_facts
 from .model import Fact, Indicator, Text
 from .version import __version__

@@ -18,9 +18,9 @@ import re
 import string
 import tokenize
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Iterable
 
 from . import language
 from .errors import Diagnostic, Location, error, warning

@@ -15,9 +15,10 @@ from __future__ import annotations
 import ast
 import copy
 import decimal
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import simpleeval
 

@@ -19,9 +19,10 @@ one `Evaluator`), so one rubric serves many threads. In order:
 from __future__ import annotations
 
 import decimal
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 from . import language
 from .check import Placeholder

@@ -16,9 +16,10 @@ import hashlib
 import math
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
 import jsonschema
 from jsonschema.exceptions import ValidationError

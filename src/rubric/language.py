@@ -9,9 +9,16 @@ rounding, and the decimal context bounds how large any number can grow.
 from __future__ import annotations
 
 import decimal
+from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
-from typing import Callable
+from decimal import (
+    ROUND_CEILING,
+    ROUND_DOWN,
+    ROUND_FLOOR,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Decimal,
+)
 
 MAX_EXPRESSION_LENGTH = 1000  # enforced by the schema (maxLength of an expression)
 MAX_NODES = 200

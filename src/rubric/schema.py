@@ -9,12 +9,13 @@ a finance officer rather than a schema engineer.
 from __future__ import annotations
 
 import difflib
-import math
 import json
+import math
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import cache
 from importlib import resources
-from typing import Any, Iterable
+from typing import Any
 
 import jsonschema
 from jsonschema.exceptions import ValidationError
