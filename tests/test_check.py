@@ -438,3 +438,20 @@ def test_an_optional_field_is_named_as_a_field() -> None:
         extra_facts="rows: {label: R, type: list, fields: {note: {type: number, required: false}}}\n",
     )
     assert errors(text) == ["21:32 name.optional_fact field 'note' may be missing (it is optional and has no default)"]
+
+
+def test_score_of_is_refused_in_basic_sentences_and_allowed_in_the_conclusion() -> None:
+    """The basic situation is told from facts alone; the conclusion comes after the scores."""
+    text = make_rubric(
+        """
+        - {id: alpha, name: A, weight: 5, score: 5}
+        - {id: beta, name: B, weight: 5, score: 5}
+        """
+    ) + (
+        "report:\n"
+        "  basic:\n"
+        "    - {text: 甲, when: 'score_of(\"alpha\") > 1'}\n"
+        "  conclusion:\n"
+        "    - {text: 乙, when: 'score_of(\"alpha\") > 1'}\n"
+    )
+    assert errors(text) == ["21:24 expr.score_of score_of() cannot be used here"]

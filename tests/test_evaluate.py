@@ -352,3 +352,21 @@ def test_outputs_not_applicable_shares_their_weight(rubric_2023: rubric.Rubric) 
     assert evaluation.indicator("efficacy").score == Decimal("38.00")
     (finding,) = [f for f in evaluation.findings if f.indicator == "outcomes"]
     assert (finding.points_lost, finding.problem.zh) == (Decimal("12.00"), "绩效指标“a”未完全达成（完成程度 60.00%）。")
+
+
+def test_conclusion_sentences_read_indicator_scores() -> None:
+    text = make_rubric(
+        """
+        - {id: alpha, name: A, weight: 5, score: 'spent_total'}
+        - {id: beta, name: B, weight: 5, score: 5}
+        """
+    ) + (
+        "report:\n"
+        "  conclusion:\n"
+        "    - {text: A 得满分, when: 'score_of(\"alpha\") == 5'}\n"
+        "    - {text: A 有失分, when: 'score_of(\"alpha\") < 5'}\n"
+    )
+    loaded = rubric.load(text)
+    base = {"budget_total": 1, "done": True, "level": "完善"}
+    assert [t.zh for t in loaded.evaluate({**base, "spent_total": 5}).narrative.conclusion] == ["A 得满分"]
+    assert [t.zh for t in loaded.evaluate({**base, "spent_total": 4}).narrative.conclusion] == ["A 有失分"]

@@ -351,12 +351,12 @@ class _Checker:
             if name not in self.current_reads:
                 self.warn("let.unused", f"let {name!r} of {indicator.id!r} is never used", self.document.locate_key(expression.path))
 
-    def sentences(self, sentences: tuple[Sentence, ...], scope: dict[str, Binding]) -> None:
+    def sentences(self, sentences: tuple[Sentence, ...], scope: dict[str, Binding], reads_scores: bool = True) -> None:
         """Report sentences may read optional facts: a sentence whose fact was not given is left out."""
         lenient = {name: Binding(b.type, "fact") if b.origin == "optional_fact" else b for name, b in scope.items()}
         for sentence in sentences:
             if sentence.when is not None:
-                self.expression(sentence.when, lenient, BOOLEAN)
+                self.expression(sentence.when, lenient, BOOLEAN, reads_scores)
             self.template(sentence.text, lenient)
 
     def check_report(self, base: dict[str, Binding]) -> None:
@@ -364,7 +364,7 @@ class _Checker:
         facts_only = {name: Binding(b.type, "fact") for name, b in base.items()}
         if report.title is not None:
             self.template(report.title, facts_only)
-        self.sentences(report.basic, facts_only)
+        self.sentences(report.basic, facts_only, reads_scores=False)
         with_results = dict(facts_only)
         with_results.update({"total": Binding(NUMBER, "computed"), "maximum": Binding(NUMBER, "computed"), "grade": Binding(TEXT, "computed")})
         self.sentences(report.conclusion, with_results)
@@ -953,7 +953,7 @@ class _ExpressionChecker:
                 "expr.score_of",
                 f"{language.SCORE_OF}() cannot be used here",
                 node,
-                "not_applicable, constraints and items' where read facts (and fields) only",
+                "not_applicable, constraints, items' where and the report's basic sentences read facts (and fields) only",
             )
             return NUMBER
         if argument.value not in self.owner.indicators:

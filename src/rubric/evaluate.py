@@ -518,7 +518,8 @@ def _evaluate(compiled: CompiledRubric, facts: FactValues, rubric_sha256: str) -
     findings = tuple(run.findings())
     texts = model.report
     facts_scope: dict[str, Value] = dict(facts.values)
-    concluding = {**facts_scope, "total": total, "maximum": maximum, "grade": grade.zh if grade else ""}
+    every_score = {language.score_name(indicator_id): score for indicator_id, score in run.scores.items()}
+    concluding = {**facts_scope, **every_score, "total": total, "maximum": maximum, "grade": grade.zh if grade else ""}
     narrative = Narrative(
         title=run.fill(texts.title, facts_scope) if texts.title and _reads_given(compiled, texts.title, facts_scope) else None,
         basic=run.narrate(texts.basic, facts_scope, None),
