@@ -71,8 +71,18 @@ def test_syntax_error_is_placed_in_the_expression() -> None:
 
 
 def test_single_equals_gets_a_hint() -> None:
-    found = errors(one_leaf("  score: 10 if done = true else 0\n"))
-    assert len(found) == 1 and found[0].startswith("20:") and " expr.syntax " in found[0]
+    assert errors(one_leaf("  score: 10 if done = true else 0\n")) == [
+        "20:12 expr.syntax expression syntax: expected 'else' after 'if' expression (to compare, write ==)"
+    ]
+
+
+def test_no_equals_hint_for_comparisons_or_an_equals_sign_inside_text() -> None:
+    assert errors(one_leaf("  score: 10 if spent_total >= 1 and ) else 0\n")) == [
+        "20:39 expr.syntax expression syntax: unmatched ')'"
+    ]
+    assert errors(one_leaf("  score: '10 if level == \"a=b\" else ('\n")) == [
+        "20:39 expr.syntax expression syntax: '(' was never closed"
+    ]
 
 
 def test_expression_on_a_folded_block_is_placed_on_its_own_line() -> None:

@@ -771,7 +771,7 @@ class _ExpressionChecker:
         except SyntaxError as problem:
             offset = (problem.offset - 1) if problem.offset else len(self.source) - 1
             message = problem.msg
-            if "invalid syntax" in message and "=" in self.source and "==" not in self.source:
+            if _assigns(self.source):
                 message += " (to compare, write ==)"
             self.fail("expr.syntax", f"expression syntax: {message}", None, offset=max(offset, 0))
             return None
@@ -1075,3 +1075,11 @@ def _covers(earlier: tuple[str, str, Decimal, bool], later: tuple[str, str, Deci
     if side == "lower":
         return later_limit > limit or (later_limit == limit and (inclusive or not later_inclusive))
     return later_limit < limit or (later_limit == limit and (inclusive or not later_inclusive))
+
+
+def _assigns(source: str) -> bool:
+    """Whether an unreadable expression has a lone `=` (outside strings), where `==` was surely meant."""
+    try:
+        return any(token.string == "=" for token in tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return False
