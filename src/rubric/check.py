@@ -206,7 +206,7 @@ class _Checker:
                 "name.reserved",
                 f"{what} {name!r} uses a reserved name",
                 location,
-                "reserved: Python keywords, True, False, None, true, false, score, weight, lost, value, "
+                "reserved: Python keywords, True, False, None, true, false, score, weight, lost, value, total, maximum, grade, "
                 "score_of and the function names",
             )
             return False
