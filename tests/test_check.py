@@ -465,3 +465,13 @@ def test_score_of_is_refused_in_basic_sentences_and_allowed_in_the_conclusion() 
         "    - {text: 乙, when: 'score_of(\"alpha\") > 1'}\n"
     )
     assert errors(text) == ["21:24 expr.score_of score_of() cannot be used here"]
+
+
+def test_conclusion_compares_the_grade_with_the_bands_names_only() -> None:
+    text = make_rubric("- {id: alpha, name: A, weight: 10, score: 10}\n") + (
+        "report:\n"
+        "  conclusion:\n"
+        "    - {text: 好, when: 'grade == \"优\"'}\n"
+        "    - {text: 差, when: 'grade == \"忧\"'}\n"
+    )
+    assert errors(text) == ["21:33 type.enum_value '忧' is not one of 优, 差"]

@@ -122,6 +122,17 @@ def test_procurement_controls_match(rubric_2023: rubric.Rubric, level: str, expe
 
 
 @pytest.mark.parametrize(
+    ("level", "expected"),
+    [("完善", []), ("不够完善", [("采购制度还不够完善。", Decimal("0.50"))]), ("未建立", [("未建立采购内控制度。", Decimal("2.00"))])],
+)
+def test_procurement_controls_finding_says_which_level(
+    rubric_2023: rubric.Rubric, level: str, expected: list[tuple[str, Decimal]]
+) -> None:
+    found = rubric_2023.evaluate(facts(procurement_controls=level)).findings
+    assert [(f.problem.zh, f.points_lost) for f in found if f.indicator == "procurement_controls"] == expected
+
+
+@pytest.mark.parametrize(
     ("utilization", "expected"),
     [("0.90", "3.00"), ("0.8999", "2.00"), ("0.80", "2.00"), ("0.70", "1.00"), ("0.6999", "0.00")],
 )

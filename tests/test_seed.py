@@ -167,8 +167,8 @@ POOR = dict(
     ("changes", "total", "grade", "conclusion"),
     [
         ({}, "99.5", "优", "从评价结果来看，本单位较好地完成了各项重点工作任务，财政资金使用达到预期绩效目标。"),
-        (GOOD, "89.5", "良", "从评价结果来看，本单位基本完成了年度工作任务，部分方面仍有改进空间。"),
-        (FAIR, "79.5", "中", "从评价结果来看，本单位基本完成了年度工作任务，部分方面仍有改进空间。"),
+        (GOOD, "89.5", "良", "从评价结果来看，本单位基本完成了年度工作任务，财政资金使用基本达到预期绩效目标，部分方面仍有改进空间。"),
+        (FAIR, "79.5", "中", "从评价结果来看，本单位完成了部分年度工作任务，绩效目标完成情况一般，预算和管理方面需要加强。"),
         (POOR, "57", "差", "从评价结果来看，本单位年度绩效目标完成情况不理想，需要认真整改。"),
     ],
 )
@@ -187,6 +187,20 @@ def test_report_of_a_department_with_outcomes_not_applicable_and_no_split(rubric
     assert "| 　效益指标 | 15 | 不适用 | — |" in report
     assert "| 　部门预算支出率 | 14.29 | 14.29 | 0 |" in report
     assert "其中基本支出" not in report  # the sentence reads facts that were not given
+
+
+def test_report_of_a_department_without_targets(rubric_2023: rubric.Rubric) -> None:
+    """Outputs and outcomes do not apply; spending_rate carries all 50 points of 履职效能."""
+    report = to_markdown(rubric_2023.evaluate(seed_with(targets=[])))
+    assert "部门年度预算支出率为 100.00%，本年度未申报产出和效益指标。" in report
+    assert "预期目标均已完成" not in report
+    assert "| 　部门预算支出率 | 50 | 50 | 0 |" in report
+
+
+def test_report_writes_money_with_two_places_whatever_unit_it_was_given_in(rubric_2023: rubric.Rubric) -> None:
+    facts = seed_with(budget_total="9864500元", spent_total="0.098645亿元", budget_project="1984000元")
+    report = to_markdown(rubric_2023.evaluate(facts))
+    assert "财政拨款年度预算 986.45 万元，实际支出 986.45 万元。其中基本支出 788.05 万元，项目支出 198.40 万元。" in report
 
 
 @pytest.mark.parametrize(("number", "text"), [(1, "一"), (7, "七"), (10, "十"), (12, "十二"), (20, "二十"), (23, "二十三")])

@@ -365,8 +365,10 @@ class _Checker:
         if report.title is not None:
             self.template(report.title, facts_only)
         self.sentences(report.basic, facts_only, reads_scores=False)
+        # The grade is one of the bands' Chinese names, so `grade == "忧"` is caught as a typo.
+        grade_type = Type("text", tuple(band.name.zh for band in self.model.grades))
         with_results = dict(facts_only)
-        with_results.update({"total": Binding(NUMBER, "computed"), "maximum": Binding(NUMBER, "computed"), "grade": Binding(TEXT, "computed")})
+        with_results.update({"total": Binding(NUMBER, "computed"), "maximum": Binding(NUMBER, "computed"), "grade": Binding(grade_type, "computed")})
         self.sentences(report.conclusion, with_results)
 
     def finding(self, finding: FindingTemplate, scope: dict[str, Binding]) -> None:
@@ -680,7 +682,7 @@ class _Checker:
                     "template.type",
                     f"template: {{{name}}} is {binding.type}, which has no text form",
                     location,
-                    "write the sentence for each case in its own finding, with when:",
+                    "write one sentence or finding for each case, each with its own when:",
                 )
                 ok = False
                 continue

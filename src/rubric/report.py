@@ -78,7 +78,7 @@ def _analysis(evaluation: Evaluation, root: IndicatorResult) -> str:
         body = "".join(parts)
     else:
         body = _sentences([result for result in _under(evaluation, root) if result.id != root.id])
-    text = opening + body
+    text = opening + body or f"{root.name.zh}得分 {points(root.score)} 分。"
     findings = _findings_under(evaluation, root)
     if findings:
         text += "存在问题：" + "".join(f.problem.zh for f in findings)
