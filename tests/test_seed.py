@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import ROOT, RUBRIC_2023
+from conftest import ROOT, RUBRIC_2023, make_rubric
 
 import rubric
 from rubric.cli import main
@@ -211,3 +211,17 @@ def test_chinese_numbers(number: int, text: str) -> None:
 def test_report_command_writes_markdown(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", str(RUBRIC_2023), str(FACTS)]) == 0
     assert capsys.readouterr().out.startswith("# 2023 年度广州市海珠区信访局部门整体支出绩效自评报告\n")
+
+
+def test_report_of_a_rubric_without_sentences_still_analyses_each_dimension() -> None:
+    text = make_rubric(
+        """
+        - {id: alpha, name: 甲, weight: 6, score: 6}
+        - {id: beta, name: 乙, weight: 4, score: 'spent_total'}
+        """
+    )
+    evaluation = rubric.load(text).evaluate({"budget_total": 1, "spent_total": 3, "done": True, "level": "完善"})
+    report = to_markdown(evaluation)
+    assert "### （二）甲分析\n\n甲得分 6 分。\n" in report
+    assert "### （三）乙分析\n\n乙得分 3 分。\n" in report
+    assert "## 一、部门基本情况\n\n（评分规则未提供部门基本情况的文字。）\n" in report
