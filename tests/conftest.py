@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 import pytest
 
 import rubric
@@ -67,3 +70,9 @@ def warnings(text: str) -> list[str]:
 @pytest.fixture(scope="session")
 def rubric_2023() -> rubric.Rubric:
     return rubric.load(RUBRIC_2023)
+
+
+def project_schema(name: str) -> Any:
+    """A validator for one of the project's schemas in schemas/ (NAME.schema.json)."""
+    schema = json.loads((ROOT / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal, localcontext
 from typing import Any
 
 import pytest
-from conftest import RUBRIC_2023
+from conftest import RUBRIC_2023, project_schema
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_properties import rubric_data, to_yaml
@@ -16,6 +17,8 @@ from rubric.language import CONTEXT, round_decimal
 from rubric.render import to_json
 
 LOADED = rubric.load(RUBRIC_2023)
+RESULT_SCHEMA = project_schema("result")
+FACTS_SCHEMA = project_schema("facts")
 
 money = st.decimals(min_value=0, max_value=10**6, places=2)
 positive_money = st.decimals(min_value=Decimal("0.01"), max_value=10**6, places=2)
@@ -107,6 +110,7 @@ def check_invariants(evaluation: rubric.Evaluation) -> Decimal:
 def test_scores_stay_within_bounds_and_parents_are_sums(facts: dict[str, Any]) -> None:
     evaluation = LOADED.evaluate(facts)
     check_invariants(evaluation)
+    RESULT_SCHEMA.validate(json.loads(to_json(evaluation)))
     assert evaluation.maximum == 100 and evaluation.total <= 100  # the 2023 shares always round to whole sums
     assert evaluation.grade is not None
 
@@ -166,6 +170,7 @@ def test_generated_rubrics_keep_the_invariants(case: tuple[str, dict[str, Any]])
     text, facts = case
     evaluation = rubric.load(text).evaluate(facts)
     check_invariants(evaluation)
+    RESULT_SCHEMA.validate(json.loads(to_json(evaluation)))
     applicable_roots = [r for r in evaluation.indicators if r.parent is None and r.status == "scored"]
     assert evaluation.maximum == (rubric.load(text).model.total if applicable_roots else 0)
     for result in evaluation.indicators:
@@ -197,5 +202,6 @@ def test_any_facts_give_an_evaluation_or_our_errors(data: st.DataObject) -> None
         base[name] = data.draw(values)
     try:
         check_invariants(LOADED.evaluate(base))
+        FACTS_SCHEMA.validate(base)  # whatever a rubric accepts has the generic form of a facts file
     except rubric.RubricError as failure:
         assert isinstance(failure, (rubric.FactsError, rubric.EvaluationError)) and failure.diagnostics
