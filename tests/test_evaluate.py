@@ -7,6 +7,7 @@ about, and compares with numbers worked out by hand from the contract's rules.
 from __future__ import annotations
 
 import copy
+import decimal
 import json
 import pickle
 import threading
@@ -381,3 +382,67 @@ def test_conclusion_sentences_read_indicator_scores() -> None:
     base = {"budget_total": 1, "done": True, "level": "完善"}
     assert [t.zh for t in loaded.evaluate({**base, "spent_total": 5}).narrative.conclusion] == ["A 得满分"]
     assert [t.zh for t in loaded.evaluate({**base, "spent_total": 4}).narrative.conclusion] == ["A 有失分"]
+
+
+BASE_FACTS = {"budget_total": 1, "spent_total": 1, "done": True, "level": "完善"}
+
+
+def test_the_step_budget_covers_the_whole_evaluation() -> None:
+    # Each rule is 3 parts (a BinOp and two operands); two rules take 6 steps.
+    text = make_rubric(
+        """
+        - {id: a, name: A, weight: 5, score: 'spent_total * 5'}
+        - {id: b, name: B, weight: 5, score: 'spent_total * 5'}
+        """
+    )
+    assert rubric.load(text, limits=rubric.Limits(max_steps=6)).evaluate(BASE_FACTS).total == 10
+    with pytest.raises(rubric.EvaluationError) as raised:
+        rubric.load(text, limits=rubric.Limits(max_steps=5)).evaluate(BASE_FACTS)
+    assert raised.value.code == "evaluation.failed"
+    assert "more than 5 steps in one evaluation (Limits.max_steps)" in raised.value.first.message
+    assert raised.value.first.location is not None and raised.value.first.location.line == 18  # rule b
+
+
+def test_decimal_bounds_belong_to_each_rubric_not_to_the_process() -> None:
+    text = make_rubric("- {id: a, name: A, weight: 10, score: 'min(spent_total * 100000000000, 10)'}\n")
+    narrow = rubric.load(text, limits=rubric.Limits(max_exponent=10))
+    wide = rubric.load(text)
+    with pytest.raises(rubric.EvaluationError) as raised:
+        narrow.evaluate(BASE_FACTS)  # 10**11 is beyond 10**10
+    assert raised.value.code == "evaluation.failed" and "a number grew out of range" in raised.value.first.message
+    assert wide.evaluate(BASE_FACTS).total == 10
+    assert decimal.getcontext().Emax == decimal.DefaultContext.Emax  # the process's context is untouched
+
+
+@pytest.mark.parametrize(
+    ("raised", "code"),
+    [(MemoryError(), "resource.exhausted"), (RecursionError(), "resource.exhausted"), (SystemExit(3), "internal.error")],
+)
+def test_anything_escaping_an_evaluation_becomes_an_evaluation_error(
+    monkeypatch: pytest.MonkeyPatch, rubric_2023: rubric.Rubric, raised: BaseException, code: str
+) -> None:
+    def fail(*arguments: object) -> None:
+        raise raised
+
+    monkeypatch.setattr("rubric.api.evaluate", fail)
+    with pytest.raises(rubric.EvaluationError) as caught:
+        rubric_2023.evaluate(facts())
+    assert caught.value.code == code
+    location = caught.value.first.location
+    assert location is not None and (location.line, location.column) == (1, 1) and location.file.endswith("2023.yaml")
+
+
+def test_an_interrupt_is_not_swallowed(monkeypatch: pytest.MonkeyPatch, rubric_2023: rubric.Rubric) -> None:
+    def interrupt(*arguments: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("rubric.api.evaluate", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        rubric_2023.evaluate(facts())
+
+
+def test_evaluation_never_changes_the_facts_it_reads(rubric_2023: rubric.Rubric) -> None:
+    given = facts()
+    before = copy.deepcopy(given)
+    rubric_2023.evaluate(given)
+    assert given == before

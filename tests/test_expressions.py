@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import errors, make_rubric
 
+import rubric
+
 
 def score(expression: str) -> list[str]:
     """Errors of a rubric whose only indicator scores `expression` (written at line 20, column 12)."""
@@ -63,6 +65,12 @@ HOSTILE = [
     ("True + 1", ["20:13 type.mismatch '+' needs a number, but `True` is a boolean"]),
     ("-" * 40 + "1", ["20:43 expr.too_deep expression nests deeper than 30 levels"]),
     ('"' + "x" * 201 + '"', ["20:13 expr.string text longer than 200 characters"]),
+    # Python reads these as spent_total and min after NFKC normalisation: refused, not read.
+    ("ｓpent_total", ["20:13 name.not_ascii name 'ｓpent_total' is not plain ASCII"]),
+    ("10 * ｍｉｎ(1, 2)", ["20:18 name.not_ascii name 'ｍｉｎ' is not plain ASCII"]),
+    ("spent_total + ℬ", ["20:27 name.not_ascii name 'ℬ' is not plain ASCII"]),
+    ("spent_totаl", ["20:13 name.not_ascii name 'spent_totаl' is not plain ASCII"]),  # Cyrillic а
+    ("预算 + 1", ["20:13 name.not_ascii name '预算' is not plain ASCII"]),
 ]
 
 
@@ -78,9 +86,37 @@ def test_too_many_parts() -> None:
     assert found == ["20:614 expr.too_complex expression has more than 200 parts"]
 
 
-def test_expression_longer_than_the_limit_is_a_schema_error() -> None:
-    found = score("1 + " * 250 + "1")
-    assert [error.split(" ")[:2] for error in found] == [["20:12", "schema.maxLength"]]
+def test_expression_longer_than_the_limit_is_refused_before_it_is_parsed() -> None:
+    assert score("1 + " * 250 + "1") == ["20:13 expr.too_long expression is longer than 1000 characters"]
+    assert score("(" * 10_000 + "1" + ")" * 10_000) == ["20:13 expr.too_long expression is longer than 1000 characters"]
+
+
+def one_leaf(expression: str) -> str:
+    return make_rubric(f"- id: a\n  name: A\n  weight: 10\n  score: '{expression}'\n")
+
+
+FACTS = {"budget_total": 1, "spent_total": 1, "done": True, "level": "完善"}
+
+
+@pytest.mark.parametrize(
+    ("expression", "roomy", "code"),
+    [
+        ("1 +" + " " * 1100 + "9", rubric.Limits(max_expression_length=1104), "expr.too_long"),  # 1104 characters
+        ("1 + " * 39 + "1 - 30", rubric.Limits(max_expression_depth=41), "expr.too_deep"),  # constants at depth 41
+        ("max(" + "0, " * 199 + "10)", rubric.Limits(max_expression_nodes=201), "expr.too_complex"),  # call + 200
+    ],
+)
+def test_the_expression_limits_belong_to_the_load(expression: str, roomy: rubric.Limits, code: str) -> None:
+    assert rubric.load(one_leaf(expression), limits=roomy).evaluate(FACTS).total == 10
+    with pytest.raises(rubric.RubricError) as raised:
+        rubric.load(one_leaf(expression))
+    assert raised.value.code == code
+
+
+def test_ten_thousand_nested_parentheses_give_our_error_at_any_length_limit() -> None:
+    text = make_rubric("- id: a\n  name: A\n  weight: 10\n  score: '" + "(" * 10_000 + "1" + ")" * 10_000 + "'\n")
+    found = rubric.check_rubric(text, limits=rubric.Limits(max_expression_length=100_000))
+    assert [(d.code, d.location.line if d.location else 0) for d in found] == [("expr.syntax", 20)]
 
 
 @pytest.mark.parametrize(
@@ -96,3 +132,18 @@ def test_expression_longer_than_the_limit_is_a_schema_error() -> None:
 )
 def test_allowed_expressions_pass(expression: str) -> None:
     assert score(expression) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"max_steps": 0}, "Limits.max_steps must be a positive whole number, not 0"),
+        ({"max_file_bytes": 1.5}, "Limits.max_file_bytes must be a positive whole number, not 1.5"),
+        ({"decimal_precision": True}, "Limits.decimal_precision must be a positive whole number, not True"),
+        ({"max_expression_depth": 101}, "Limits.max_expression_depth can be at most 100"),
+    ],
+)
+def test_limits_are_checked_when_made(changes: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError) as raised:
+        rubric.Limits(**changes)  # type: ignore[arg-type]
+    assert str(raised.value) == message

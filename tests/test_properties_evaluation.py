@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from test_properties import rubric_data, to_yaml
 
 import rubric
-from rubric.language import CONTEXT, round_decimal
+from rubric.language import round_decimal
+from rubric.limits import DEFAULT_LIMITS
 from rubric.render import to_json
 
 LOADED = rubric.load(RUBRIC_2023)
@@ -176,7 +177,7 @@ def test_generated_rubrics_keep_the_invariants(case: tuple[str, dict[str, Any]])
     for result in evaluation.indicators:
         children = [child for child in evaluation.indicators if child.parent == result.id and child.status == "scored"]
         if children:  # shares add up to the parent's effective weight, to the 34th digit
-            with localcontext(CONTEXT):
+            with localcontext(DEFAULT_LIMITS.decimal_context()):
                 shares = sum((child.effective_weight for child in children), Decimal(0))
             assert abs(shares - result.effective_weight) < Decimal("1e-30")
 

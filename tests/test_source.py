@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from rubric import RubricError
-from rubric.source import MAX_DEPTH, MAX_FILE_BYTES, read_bytes, read_text
+from rubric.source import read_bytes, read_text
 
 
 def problems(text: str) -> list[str]:
@@ -106,7 +106,7 @@ def test_non_text_keys_are_refused() -> None:
 
 
 def test_file_size_is_limited() -> None:
-    text = "a: " + "x" * MAX_FILE_BYTES + "\n"
+    text = "a: " + "x" * 1_000_000 + "\n"
     assert problems(text) == ["1:1 yaml.too_large"]
     with pytest.raises(RubricError) as raised:
         read_bytes(text.encode(), "f.yaml")
@@ -114,13 +114,13 @@ def test_file_size_is_limited() -> None:
 
 
 def test_nesting_depth_is_limited() -> None:
-    deep = "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5)
+    deep = "[" * (64 + 5) + "]" * (64 + 5)
     # the document's mapping is level 1, so the 64th bracket (column 3 + 64) is one too deep
-    assert problems(f"a: {deep}\n") == [f"1:{3 + MAX_DEPTH} yaml.too_deep"]
+    assert problems(f"a: {deep}\n") == [f"1:{3 + 64} yaml.too_deep"]
 
 
 def test_nesting_within_the_limit_is_read() -> None:
-    fine = "[" * (MAX_DEPTH - 2) + "]" * (MAX_DEPTH - 2)
+    fine = "[" * (64 - 2) + "]" * (64 - 2)
     assert problems(f"a: {fine}\n") == []
 
 
@@ -179,3 +179,30 @@ def test_control_characters_are_refused_with_their_place() -> None:
     with pytest.raises(RubricError) as raised:
         read_text("a: 1\nb: x\x00y\n", "f.yaml")
     assert str(raised.value) == "f.yaml:2:5: error: character U+0000 is not allowed in YAML (remove control characters from the file)"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: x\u200by\n", ["1:5 U+200B (ZERO WIDTH SPACE)"]),
+        ("a: 1\nb\u202e: 2\n", ["2:2 U+202E (RIGHT-TO-LEFT OVERRIDE)"]),  # "Trojan Source"
+        ("a: '\u2066x\u2069'\n", ["1:5 U+2066 (LEFT-TO-RIGHT ISOLATE)", "1:7 U+2069 (POP DIRECTIONAL ISOLATE)"]),
+        ("a: 预\u00ad算\n", ["1:5 U+00AD (SOFT HYPHEN)"]),
+        ("a: x\u2028y\n", ["1:5 U+2028 (LINE SEPARATOR)"]),  # a line break to PyYAML, not to editors
+        ("a: \u3164\n", ["1:4 U+3164 (HANGUL FILLER)"]),
+        ("a: x\ufe0f\n", ["1:5 U+FE0F (VARIATION SELECTOR-16)"]),
+        ("a: x\U000e0041\n", ["1:5 U+E0041 (TAG LATIN CAPITAL LETTER A)"]),
+    ],
+)
+def test_invisible_and_direction_changing_characters_are_refused_everywhere(text: str, expected: list[str]) -> None:
+    with pytest.raises(RubricError) as raised:
+        read_text(text, "f.yaml")
+    found = [f"{d.location.line}:{d.location.column} {d.message}" for d in raised.value.diagnostics if d.location]
+    assert found == [f"{place} invisible character {name} is not allowed" for place, name in (e.split(" ", 1) for e in expected)]
+    assert {d.code for d in raised.value.diagnostics} == {"yaml.character"}
+
+
+def test_a_byte_order_mark_opening_the_file_is_allowed() -> None:
+    assert read_text("\ufeffa: 1\n", "f.yaml").data == {"a": 1}
+    assert read_bytes("\ufeffa: 1\n".encode(), "f.yaml").data == {"a": 1}
+    assert problems("a: 1\n\ufeffb: 2\n") == ["2:1 yaml.character"]

@@ -16,6 +16,7 @@ from .evaluate import (
     Trace,
 )
 from .facts import Facts, FactsError, load_facts
+from .limits import Limits
 from .model import Fact, Indicator, Text
 from .version import __version__
 
@@ -29,6 +30,7 @@ __all__ = [
     "Finding",
     "Indicator",
     "IndicatorResult",
+    "Limits",
     "Location",
     "Provenance",
     "Rubric",

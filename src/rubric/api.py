@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path as FilePath
-from typing import Any
+from typing import Any, TypeGuard, TypeVar
 
 from . import schema, source
 from .check import CheckResult, check
 from .compile import CompiledRubric, compile_rubric
-from .errors import Diagnostic, RubricError, raise_if_errors
-from .evaluate import Evaluation, evaluate
+from .errors import Diagnostic, Location, RubricError, error, raise_if_errors
+from .evaluate import Evaluation, EvaluationError, evaluate
 from .facts import Facts, facts_schema, prepare
+from .limits import DEFAULT_LIMITS, Limits
 from .model import Fact, Indicator, RubricModel, Text, build
 
 RUBRIC_SCHEMA = "rubric.schema.json"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -37,9 +39,12 @@ class Rubric:
         """Score one department's facts (a `Facts` from `load_facts`, or a mapping).
 
         Raises `FactsError` with every problem of the facts, or `EvaluationError` when a rule
-        cannot be computed for them; nothing else.
+        cannot be computed for them, or when the evaluation is stopped by anything else (memory
+        exhausted, a bug of ours): nothing else, apart from `KeyboardInterrupt`.
         """
-        return evaluate(self.compiled, prepare(self.compiled, facts), self.sha256)
+        return _contained(
+            lambda: evaluate(self.compiled, prepare(self.compiled, facts), self.sha256), EvaluationError, self.file
+        )
 
     def facts_schema(self) -> dict[str, Any]:
         """The JSON Schema of a facts file for this rubric (numbers in it may be `Decimal`)."""
@@ -81,26 +86,73 @@ class Rubric:
     def warnings(self) -> tuple[Diagnostic, ...]:
         return self.compiled.warnings
 
+    @property
+    def limits(self) -> Limits:
+        return self.compiled.limits
 
-def load(path_or_text: str | os.PathLike[str], *, name: str | None = None) -> Rubric:
+
+def load(
+    path_or_text: str | os.PathLike[str], *, name: str | None = None, limits: Limits | None = None
+) -> Rubric:
     """Load a rubric from a file path, or from YAML text (anything containing a line break).
 
-    Raises `RubricError` with every problem found. `name` labels text in messages.
+    Raises `RubricError` with every problem found. `name` labels text in messages; `limits`
+    bounds what reading, checking and every later evaluation may cost (`Limits()` by default).
     """
-    document = _read(path_or_text, name)
-    model, result = _checked(document)
-    digest = hashlib.sha256(source.canonical_json(document.data).encode("utf-8")).hexdigest()
-    return Rubric(compile_rubric(model, result), digest)
+    bounds = limits or DEFAULT_LIMITS
+
+    def load_it() -> Rubric:
+        document = _read(path_or_text, name, bounds)
+        model, result = _checked(document, bounds)
+        digest = hashlib.sha256(source.canonical_json(document.data).encode("utf-8")).hexdigest()
+        return Rubric(compile_rubric(model, result, bounds), digest)
+
+    return _contained(load_it, RubricError, _label(path_or_text, name))
 
 
-def check_rubric(path_or_text: str | os.PathLike[str], *, name: str | None = None) -> list[Diagnostic]:
+def check_rubric(
+    path_or_text: str | os.PathLike[str], *, name: str | None = None, limits: Limits | None = None
+) -> list[Diagnostic]:
     """Every error and warning of a rubric, in file order, without raising for rubric problems."""
+    bounds = limits or DEFAULT_LIMITS
+
+    def check_it() -> list[Diagnostic]:
+        try:
+            document = _read(path_or_text, name, bounds)
+            _, result = _checked(document, bounds)
+        except RubricError as failure:
+            return sorted(failure.diagnostics + failure.warnings, key=_position)
+        return sorted(result.diagnostics, key=_position)
+
+    return _contained(check_it, RubricError, _label(path_or_text, name))
+
+
+def _contained(work: Callable[[], T], error_type: type[RubricError], file: str) -> T:
+    """Run `work`; whatever escapes it other than our errors and an interrupt becomes `error_type`.
+
+    Memory or the interpreter's recursion running out is a limit reached, anything else a bug of
+    ours; either way the caller gets our error with a place, never a traceback.
+    """
     try:
-        document = _read(path_or_text, name)
-        model, result = _checked(document)
-    except RubricError as failure:
-        return sorted(failure.diagnostics + failure.warnings, key=_position)
-    return sorted(result.diagnostics, key=_position)
+        return work()
+    except (RubricError, KeyboardInterrupt):
+        raise
+    except (MemoryError, RecursionError) as problem:
+        reason = "memory ran out" if isinstance(problem, MemoryError) else "nesting ran too deep"
+        where = Location(file, 1, 1)
+        raise error_type([error("resource.exhausted", f"stopped: {reason}", where, "lower the input's size or nesting")]) from None
+    except BaseException as problem:  # noqa: BLE001 - SystemExit included: a library must not end the process
+        where = Location(file, 1, 1)
+        message = f"stopped by an unexpected {type(problem).__name__}: {problem}"
+        raise error_type([error("internal.error", message, where, "this is a bug in rubric: please report it")]) from None
+
+
+def _is_text(path_or_text: str | os.PathLike[str]) -> TypeGuard[str]:
+    return isinstance(path_or_text, str) and ("\n" in path_or_text or not path_or_text.strip())
+
+
+def _label(path_or_text: str | os.PathLike[str], name: str | None) -> str:
+    return name or "<string>" if _is_text(path_or_text) else os.fspath(path_or_text)
 
 
 def _position(diagnostic: Diagnostic) -> tuple[int, int]:
@@ -108,16 +160,16 @@ def _position(diagnostic: Diagnostic) -> tuple[int, int]:
     return (location.line, location.column) if location else (0, 0)
 
 
-def _read(path_or_text: str | os.PathLike[str], name: str | None) -> source.Document:
-    if isinstance(path_or_text, str) and ("\n" in path_or_text or not path_or_text.strip()):
-        return source.read_text(path_or_text, name or "<string>")
-    return source.read_file(os.fspath(FilePath(path_or_text)))
+def _read(path_or_text: str | os.PathLike[str], name: str | None, limits: Limits) -> source.Document:
+    if _is_text(path_or_text):
+        return source.read_text(path_or_text, name or "<string>", limits)
+    return source.read_file(os.fspath(FilePath(path_or_text)), limits)
 
 
-def _checked(document: source.Document) -> tuple[RubricModel, CheckResult]:
+def _checked(document: source.Document, limits: Limits) -> tuple[RubricModel, CheckResult]:
     schema_problems, bad_paths = schema.validate(document, schema.load_schema(RUBRIC_SCHEMA))
     model = build(document, bad_paths)
-    result = check(model, document)
+    result = check(model, document, limits)
     everything = list(document.diagnostics) + schema_problems + result.diagnostics
     everything.sort(key=_position)
     raise_if_errors(everything)

@@ -17,6 +17,7 @@ import keyword
 import re
 import string
 import tokenize
+import unicodedata
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from decimal import Decimal
 from . import language
 from .errors import Diagnostic, Location, error, warning
 from .language import ANY, BOOLEAN, FUNCTIONS, LIST, NUMBER, TEXT, Type
+from .limits import DEFAULT_LIMITS, Limits
 from .model import (
     DeductionRule,
     Expression,
@@ -141,8 +143,8 @@ class CheckResult:
         return not any(diagnostic.is_error for diagnostic in self.diagnostics)
 
 
-def check(model: RubricModel, document: Document) -> CheckResult:
-    return _Checker(model, document).run()
+def check(model: RubricModel, document: Document, limits: Limits = DEFAULT_LIMITS) -> CheckResult:
+    return _Checker(model, document, limits).run()
 
 
 def fact_type(fact: Fact) -> Type:
@@ -164,9 +166,10 @@ def _suggest(name: str, candidates: Iterable[str]) -> str | None:
 
 
 class _Checker:
-    def __init__(self, model: RubricModel, document: Document):
+    def __init__(self, model: RubricModel, document: Document, limits: Limits):
         self.model = model
         self.document = document
+        self.limits = limits
         self.result = CheckResult()
         self.used_names: set[str] = set()
         self.facts = {fact.id: fact for fact in model.facts}
@@ -766,6 +769,14 @@ class _ExpressionChecker:
         if not self.source:
             self.fail("expr.empty", "expression is empty", None)
             return None
+        if len(self.source) > self.owner.limits.max_expression_length:
+            self.fail(
+                "expr.too_long",
+                f"expression is longer than {self.owner.limits.max_expression_length} characters",
+                None,
+                "split it with let",
+            )
+            return None
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error")  # an invalid escape such as "\d" is a mistake, not a warning
@@ -784,6 +795,8 @@ class _ExpressionChecker:
         if comment is not None:
             self.fail("expr.comment", "comments (#) are not allowed inside an expression", None, "put comments on YAML lines", comment)
             return None
+        if self.foreign_names():
+            return None
         found = self.visit(tree.body, 1)
         if self.failed:
             return None
@@ -797,6 +810,26 @@ class _ExpressionChecker:
             return None
         return CheckedExpression(self.expression, tree, self.source, found, frozenset(self.names), frozenset(self.scores))
 
+    def foreign_names(self) -> bool:
+        """Refuse names outside ASCII. Python reads `ｓpent_total` (fullwidth s) as `spent_total`
+        after NFKC normalisation, so a look-alike would silently read a real fact; every id is
+        ASCII, so no such name can be meant."""
+        found = False
+        for token in tokenize.generate_tokens(io.StringIO(self.source).readline):
+            if token.type == tokenize.NAME and not token.string.isascii():
+                found = True
+                normal = unicodedata.normalize("NFKC", token.string)
+                self.fail(
+                    "name.not_ascii",
+                    f"name {token.string!r} is not plain ASCII",
+                    None,
+                    f"it reads as {normal!r}: retype it with ASCII letters, digits and _"
+                    if normal.isascii()
+                    else "ids are written with ASCII letters, digits and _",
+                    token.start[1],
+                )
+        return found
+
     def comment_offset(self) -> int | None:
         try:
             for token in tokenize.generate_tokens(io.StringIO(self.source).readline):
@@ -807,15 +840,23 @@ class _ExpressionChecker:
         return None
 
     def visit(self, node: ast.AST, depth: int) -> Type:
+        limits = self.owner.limits
         self.nodes += 1
-        if self.nodes == language.MAX_NODES + 1:
-            self.fail("expr.too_complex", f"expression has more than {language.MAX_NODES} parts", node, "split it with let")
-        if depth > language.MAX_DEPTH:
+        if self.nodes == limits.max_expression_nodes + 1:
+            self.fail(
+                "expr.too_complex", f"expression has more than {limits.max_expression_nodes} parts", node, "split it with let"
+            )
+        if depth > limits.max_expression_depth:
             if not self.too_deep:
                 self.too_deep = True
-                self.fail("expr.too_deep", f"expression nests deeper than {language.MAX_DEPTH} levels", node, "split it with let")
+                self.fail(
+                    "expr.too_deep",
+                    f"expression nests deeper than {limits.max_expression_depth} levels",
+                    node,
+                    "split it with let",
+                )
             return ANY
-        if self.nodes > language.MAX_NODES:
+        if self.nodes > limits.max_expression_nodes:
             return ANY
         handler = getattr(self, f"visit_{type(node).__name__}", None)
         if handler is None:
@@ -831,17 +872,17 @@ class _ExpressionChecker:
             return BOOLEAN
         if isinstance(value, (int, float)):
             digits = ast.get_source_segment(self.source, node) or ""
-            if not _PLAIN_DECIMAL.match(digits) or len(digits.replace(".", "")) > language.MAX_NUMBER_LITERAL_DIGITS:
+            if not _PLAIN_DECIMAL.match(digits) or len(digits.replace(".", "")) > self.owner.limits.max_number_digits:
                 self.fail(
                     "expr.number",
                     f"number {digits} is not allowed",
                     node,
-                    f"write plain decimals of at most {language.MAX_NUMBER_LITERAL_DIGITS} digits (no exponent, _, 0x, 0o or 0b)",
+                    f"write plain decimals of at most {self.owner.limits.max_number_digits} digits (no exponent, _, 0x, 0o or 0b)",
                 )
             return NUMBER
         if isinstance(value, str):
-            if len(value) > language.MAX_STRING_LITERAL:
-                self.fail("expr.string", f"text longer than {language.MAX_STRING_LITERAL} characters", node)
+            if len(value) > self.owner.limits.max_text_literal:
+                self.fail("expr.string", f"text longer than {self.owner.limits.max_text_literal} characters", node)
             return TEXT
         self.fail("expr.forbidden", f"expressions cannot use {'None' if value is None else type(value).__name__} values", node)
         return ANY

@@ -26,6 +26,7 @@ from . import language
 from .check import CheckedExpression, CheckedTemplate, CheckResult
 from .errors import Diagnostic, Location
 from .language import EvalFailure, describe_value
+from .limits import DEFAULT_LIMITS, Limits
 from .model import ItemsRule, MatchRule, RubricModel
 from .source import Path
 
@@ -51,9 +52,10 @@ class CompiledRubric:
     scores_read: Mapping[str, tuple[str, ...]]  # indicator id -> ids whose scores its rule and lets read
     names_read: Mapping[str, tuple[str, ...]]  # indicator id -> every name its own programs read
     warnings: tuple[Diagnostic, ...]
+    limits: Limits
 
 
-def compile_rubric(model: RubricModel, checked: CheckResult) -> CompiledRubric:
+def compile_rubric(model: RubricModel, checked: CheckResult, limits: Limits = DEFAULT_LIMITS) -> CompiledRubric:
     programs = {path: _program(expression) for path, expression in checked.expressions.items()}
     return CompiledRubric(
         model=model,
@@ -63,6 +65,7 @@ def compile_rubric(model: RubricModel, checked: CheckResult) -> CompiledRubric:
         scores_read={key: tuple(sorted(value)) for key, value in checked.scores_read.items()},
         names_read=_names_read(model, programs),
         warnings=tuple(d for d in checked.diagnostics if not d.is_error),
+        limits=limits,
     )
 
 
@@ -211,11 +214,15 @@ class Evaluator(simpleeval.SimpleEval):  # type: ignore[misc]
     """simpleeval restricted to the checked node types, our operators and our functions.
 
     One evaluator serves one evaluation call and is not shared between threads; the compiled
-    rubric it runs is never changed.
+    rubric it runs is never changed. It counts every part it evaluates, across all the programs
+    it runs, against `Limits.max_steps`.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
         super().__init__(operators=OPERATORS, functions=FUNCTION_TABLE, names={})
+        self.context = limits.decimal_context()
+        self.max_steps = limits.max_steps
+        self.steps = 0
         allowed = (ast.Constant, ast.Name, ast.UnaryOp, ast.BinOp, ast.BoolOp, ast.Compare, ast.IfExp, ast.Call)
         handlers: dict[type, Callable[..., Any]] = dict(self.nodes)
         self.nodes: dict[type, Callable[..., Any]] = {node_type: handlers[node_type] for node_type in allowed}
@@ -225,7 +232,7 @@ class Evaluator(simpleeval.SimpleEval):  # type: ignore[misc]
         self.names = names
         self.expr = program.source
         try:
-            with decimal.localcontext(language.CONTEXT):
+            with decimal.localcontext(self.context):
                 result: Value = self._eval(program.tree)
         except decimal.DivisionByZero:
             raise EvalFailure("division by zero") from None
@@ -235,4 +242,12 @@ class Evaluator(simpleeval.SimpleEval):  # type: ignore[misc]
             raise EvalFailure(f"cannot evaluate: {problem}") from None
         except (TypeError, ValueError, ArithmeticError, KeyError, RecursionError) as problem:
             raise EvalFailure(f"cannot evaluate: {problem}") from None
+        except MemoryError:
+            raise EvalFailure("out of memory") from None
         return result
+
+    def _eval(self, node: ast.AST) -> Any:
+        self.steps += 1
+        if self.steps > self.max_steps:
+            raise EvalFailure(f"more than {self.max_steps} steps in one evaluation (Limits.max_steps)")
+        return super()._eval(node)

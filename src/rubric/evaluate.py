@@ -192,7 +192,7 @@ class _Run:
         self.compiled = compiled
         self.model = compiled.model
         self.facts = facts
-        self.evaluator = Evaluator()
+        self.evaluator = Evaluator(compiled.limits)
         self.indicators = {indicator.id: indicator for indicator in self.model.all_indicators()}
         self.parents: dict[str, str | None] = {}
         self.depths: dict[str, int] = {}
@@ -498,7 +498,7 @@ def _failure(indicator: Indicator | None, program: Program | None, scope: Mappin
 
 def evaluate(compiled: CompiledRubric, facts: FactValues, rubric_sha256: str) -> Evaluation:
     """Score `compiled` for converted `facts` (see `facts.prepare`); raise `EvaluationError` if a rule fails."""
-    with decimal.localcontext(language.CONTEXT):  # 34 digits, traps on, for every step below
+    with decimal.localcontext(compiled.limits.decimal_context()):  # traps on, for every step below
         return _evaluate(compiled, facts, rubric_sha256)
 
 

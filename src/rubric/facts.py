@@ -28,6 +28,7 @@ from . import source
 from .compile import CompiledRubric, Evaluator, Value
 from .errors import Diagnostic, Location, RubricError, error
 from .language import EvalFailure, describe_value
+from .limits import DEFAULT_LIMITS, Limits
 from .model import Constraint, Fact, RubricModel
 from .schema import found_text, plain_path
 from .source import Document, Path, canonical_json, yaml11_reading
@@ -70,19 +71,19 @@ class FactValues:
     sha256: str
 
 
-def load_facts(path: str | os.PathLike[str]) -> Facts:
+def load_facts(path: str | os.PathLike[str], *, limits: Limits = DEFAULT_LIMITS) -> Facts:
     """Read a facts file (YAML or JSON); raise `FactsError` if it cannot be read as a mapping."""
     name = os.fspath(path)
     try:
-        document = source.read_file(name)
+        document = source.read_file(name, limits)
     except RubricError as failure:
         raise FactsError(failure.diagnostics) from None
     return _facts_of_document(document)
 
 
-def facts_from_text(text: str, name: str = "<facts>") -> Facts:
+def facts_from_text(text: str, name: str = "<facts>", *, limits: Limits = DEFAULT_LIMITS) -> Facts:
     try:
-        document = source.read_text(text, name)
+        document = source.read_text(text, name, limits)
     except RubricError as failure:
         raise FactsError(failure.diagnostics) from None
     return _facts_of_document(document)
@@ -422,7 +423,7 @@ def _convert_list(fact: Fact, raw: Any, path: Path, facts: Facts, problems: list
 def _constraint_problems(
     compiled: CompiledRubric, model: RubricModel, facts: Facts, values: Mapping[str, Value]
 ) -> list[tuple[Path, Diagnostic]]:
-    evaluator = Evaluator()
+    evaluator = Evaluator(compiled.limits)
     problems: list[tuple[Path, Diagnostic]] = []
     for constraint in model.constraints:
         program = compiled.programs[constraint.require.path]

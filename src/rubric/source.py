@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,11 +23,20 @@ from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import Diagnostic, Location, RubricError, error
+from .limits import DEFAULT_LIMITS, Limits
 
 Path = tuple[str | int, ...]
 
-MAX_FILE_BYTES = 1_000_000
-MAX_DEPTH = 64
+# Characters that change how text looks without being seen: format characters (zero-width
+# spaces and joiners, bidirectional controls as in "Trojan Source", soft hyphens, tags),
+# invisible fillers and variation selectors, and the line separators that PyYAML counts as line
+# breaks where editors do not. None has a use in a rubric; each can make an id, an expression
+# or a text read differently from how it looks. (A BOM opening a file is dropped on decoding.)
+_INVISIBLE = re.compile(
+    "[\x85\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\U0001d173-\U0001d17a"
+    "\U000e0000-\U000e0fff]"
+)
 
 _CORE = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = (_CORE + name for name in ("str", "int", "float", "bool", "null"))
@@ -135,10 +145,11 @@ class Document:
 class _StrictLoader(yaml.SafeLoader):  # type: ignore[misc]
     """PyYAML's composer with our own scalar resolution, no aliases and bounded depth."""
 
-    def __init__(self, text: str, file: str):
+    def __init__(self, text: str, file: str, max_depth: int):
         super().__init__(text)
         self.file = file
         self.depth = 0
+        self.max_depth = max_depth
 
     def compose_node(self, parent: Node | None, index: Any) -> Node:
         event = self.peek_event()
@@ -152,9 +163,11 @@ class _StrictLoader(yaml.SafeLoader):  # type: ignore[misc]
                 )
             )
         self.depth += 1
-        if self.depth > MAX_DEPTH:
+        if self.depth > self.max_depth:
             raise _Fatal(
-                error("yaml.too_deep", f"nesting deeper than {MAX_DEPTH} levels", _mark_location(self.file, event.start_mark))
+                error(
+                    "yaml.too_deep", f"nesting deeper than {self.max_depth} levels", _mark_location(self.file, event.start_mark)
+                )
             )
         try:
             return super().compose_node(parent, index)
@@ -194,16 +207,35 @@ def _mark_location(file: str, mark: Any) -> Location:
     return Location(file, mark.line + 1, mark.column + 1)
 
 
-def read_text(text: str, file: str = "<string>") -> Document:
+def _too_large(file: str, limits: Limits) -> RubricError:
+    return RubricError(
+        [error("yaml.too_large", f"file is larger than {limits.max_file_bytes} bytes", Location(file, 1, 1), "split it or trim it")]
+    )
+
+
+def _invisible_characters(text: str, file: str) -> list[Diagnostic]:
+    return [
+        error(
+            "yaml.character",
+            f"invisible character U+{ord(found.group()):04X} ({unicodedata.name(found.group(), 'unnamed')}) is not allowed",
+            _index_location(file, text, found.start()),
+            "delete it: it can make text read differently from how it looks",
+        )
+        for found in _INVISIBLE.finditer(text, 1 if text.startswith("\ufeff") else 0)
+    ]
+
+
+def read_text(text: str, file: str = "<string>", limits: Limits = DEFAULT_LIMITS) -> Document:
     """Parse `text`. A problem that stops the reading raises `RubricError`; the others (a repeated
     key, a refused tag, an ambiguous number) are kept in `Document.diagnostics`, so that later
     stages can report their own findings alongside."""
-    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
-        raise RubricError(
-            [error("yaml.too_large", f"file is larger than {MAX_FILE_BYTES} bytes", Location(file, 1, 1), "split it or trim it")]
-        )
+    if len(text.encode("utf-8")) > limits.max_file_bytes:
+        raise _too_large(file, limits)
+    invisible = _invisible_characters(text, file)
+    if invisible:
+        raise RubricError(invisible)
     try:
-        loader = _StrictLoader(text, file)
+        loader = _StrictLoader(text, file, limits.max_yaml_depth)
         try:
             root = loader.get_single_node()
         finally:
@@ -239,12 +271,10 @@ def read_text(text: str, file: str = "<string>") -> Document:
     )
 
 
-def read_bytes(raw: bytes, file: str) -> Document:
+def read_bytes(raw: bytes, file: str, limits: Limits = DEFAULT_LIMITS) -> Document:
     """Decode UTF-8 (a BOM is allowed) and parse."""
-    if len(raw) > MAX_FILE_BYTES:
-        raise RubricError(
-            [error("yaml.too_large", f"file is larger than {MAX_FILE_BYTES} bytes", Location(file, 1, 1), "split it or trim it")]
-        )
+    if len(raw) > limits.max_file_bytes:
+        raise _too_large(file, limits)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as problem:
@@ -253,19 +283,19 @@ def read_bytes(raw: bytes, file: str) -> Document:
         raise RubricError(
             [error("yaml.encoding", "the file is not valid UTF-8", Location(file, line, column), "save it as UTF-8")]
         ) from None
-    return read_text(text, file)
+    return read_text(text, file, limits)
 
 
-def read_file(path: str) -> Document:
+def read_file(path: str, limits: Limits = DEFAULT_LIMITS) -> Document:
     """Read a file from disk; an unreadable file is a `RubricError` too."""
     try:
         with open(path, "rb") as stream:
-            raw = stream.read(MAX_FILE_BYTES + 1)
+            raw = stream.read(limits.max_file_bytes + 1)
     except OSError as problem:
         raise RubricError(
             [error("file.unreadable", f"cannot read the file: {problem.strerror or problem}", Location(path, 1, 1))]
         ) from None
-    return read_bytes(raw, path)
+    return read_bytes(raw, path, limits)
 
 
 class _Converter:
