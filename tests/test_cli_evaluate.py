@@ -61,6 +61,36 @@ def test_evaluate_to_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert json.loads(target.read_text(encoding="utf-8"))["grade"] == "优"
 
 
+def test_output_replaces_a_file_whole_or_not_at_all(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "result.json"
+    target.write_text("the previous result\n", encoding="utf-8")
+    target.chmod(0o640)
+
+    def disk_full(source: str, destination: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("rubric.cli.os.replace", disk_full)
+    code, out, err = run(["evaluate", str(RUBRIC_2023), str(FACTS), "--output", str(target)], capsys)
+    assert (code, out, err) == (2, "", f"{target}: error: cannot write: No space left on device\n")
+    assert target.read_text(encoding="utf-8") == "the previous result\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["result.json"]  # no half-written file left
+    monkeypatch.undo()
+    assert run(["evaluate", str(RUBRIC_2023), str(FACTS), "--output", str(target)], capsys)[0] == 0
+    assert json.loads(target.read_text(encoding="utf-8"))["grade"] == "优"
+    assert target.stat().st_mode & 0o777 == 0o640  # the file keeps its permissions
+
+
+def test_rejected_facts_leave_the_output_file_as_it_was(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "result.json"
+    target.write_text("the previous result\n", encoding="utf-8")
+    facts = tmp_path / "facts.yaml"
+    facts.write_text("budget_total: 1\n", encoding="utf-8")
+    assert run(["evaluate", str(RUBRIC_2023), str(facts), "--output", str(target)], capsys)[0] == 4
+    assert target.read_text(encoding="utf-8") == "the previous result\n"
+
+
 def test_rejected_facts_exit_4_with_positions_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     facts = tmp_path / "facts.yaml"
     facts.write_text(FACTS.read_text(encoding="utf-8").replace("audit_issues: 0 ", "audit_issues: -1 "), encoding="utf-8")

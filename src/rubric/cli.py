@@ -10,8 +10,12 @@ No Python traceback reaches the user: every expected failure is a `RubricError`,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import stat
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -120,12 +124,39 @@ def _load(path: str) -> Rubric:
 def _write(text: str, output: str | None) -> int:
     if output:
         try:
-            Path(output).write_text(text, encoding="utf-8")
+            _replace_file(Path(output), text)
         except OSError as problem:
             raise _Usage(f"{output}: error: cannot write: {problem.strerror or problem}") from None
     else:
         sys.stdout.write(text)
     return EXIT_OK
+
+
+def _replace_file(path: Path, text: str) -> None:
+    """Write beside `path`, then rename over it: a reader, or a run that fails midway, sees the old
+    file or the whole new one, never a part of it."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, _mode_for(path))
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _mode_for(path: Path) -> int:
+    """The mode the file has, or the one a new file gets under the umask (mkstemp gives 0600)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _evaluate(arguments: argparse.Namespace) -> int:
