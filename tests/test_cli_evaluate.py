@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -174,3 +177,25 @@ def test_exit_codes_by_kind_of_failure() -> None:
     assert _exit_code(RubricError([unreadable])) == 2
     other = error("facts.type", "x", None)
     assert (_exit_code(FactsError([other])), _exit_code(EvaluationError([other])), _exit_code(RubricError([other]))) == (4, 5, 3)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["evaluate", str(RUBRIC_2023), str(FACTS)],
+        ["report", str(RUBRIC_2023), str(FACTS), "--format", "html"],
+        ["check", "--format", "json", str(BROKEN_RUBRIC)],
+    ],
+    ids=["evaluate", "report", "check"],
+)
+def test_output_is_the_same_bytes_whatever_the_hash_seed(command: list[str]) -> None:
+    """Nothing in the output may follow the order of a set or of hashing."""
+    outputs = set()
+    for seed in ("0", "1", "4242"):
+        environment = {**os.environ, "PYTHONHASHSEED": seed}
+        finished = subprocess.run(
+            [sys.executable, "-m", "rubric", *command], capture_output=True, env=environment, timeout=120, check=False
+        )
+        assert finished.returncode in (0, 3) and finished.stdout
+        outputs.add(finished.stdout)
+    assert len(outputs) == 1

@@ -338,7 +338,10 @@ def test_one_rubric_evaluated_from_many_threads(rubric_2023: rubric.Rubric) -> N
     expected = [to_json(rubric_2023.evaluate(case)) for case in cases]
     results: dict[int, str] = {}
 
+    start = threading.Barrier(8)
+
     def work(offset: int) -> None:
+        start.wait()  # all eight at once
         for index in range(offset, len(cases), 8):
             results[index] = to_json(rubric_2023.evaluate(cases[index]))
 
