@@ -254,3 +254,46 @@ def test_an_optional_field_may_be_left_out() -> None:
     with pytest.raises(rubric.FactsError) as raised:
         loaded.evaluate({"rows": [{"note": "备注"}]})
     assert str(raised.value) == "error: rows[0]: missing field 'x'"
+
+
+class _Hostile:
+    """Runs code when compared or hashed: a facts mapping from Python must never reach it."""
+
+    def __eq__(self, other: object) -> bool:
+        raise SystemExit(9)
+
+    def __hash__(self) -> int:
+        return 1
+
+
+def _self_containing() -> list[object]:
+    loop: list[object] = []
+    loop.append(loop)
+    return loop
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (object(), "budget_total: a value of type object is not data"),
+        (_Hostile(), "budget_total: a value of type _Hostile is not data"),
+        (b"986.45", "budget_total: a value of type bytes is not data"),
+        (10**400, "budget_total: a number beyond 10^20 or below 10^-20 is out of range"),
+        (Decimal("1e-30"), "budget_total: a number beyond 10^20 or below 10^-20 is out of range"),
+        ({1: 2}, "budget_total: a key of type int; keys are text"),
+        (_self_containing(), "budget_total" + "[0]" * 63 + ": nested deeper than 64 levels"),
+    ],
+    ids=["object", "hostile", "bytes", "huge int", "tiny decimal", "int key", "self-containing list"],
+)
+def test_python_facts_must_be_plain_data(rubric_2023: rubric.Rubric, value: object, expected: str) -> None:
+    with pytest.raises(rubric.FactsError) as raised:
+        rubric_2023.evaluate(dict(SEED, budget_total=value))
+    assert [d.message for d in raised.value.diagnostics] == [expected]
+
+
+def test_a_hostile_key_is_refused_without_being_compared(rubric_2023: rubric.Rubric) -> None:
+    facts: dict[object, object] = dict(SEED)
+    facts[_Hostile()] = 1
+    with pytest.raises(rubric.FactsError) as raised:
+        rubric_2023.evaluate(facts)  # type: ignore[arg-type]
+    assert [d.message for d in raised.value.diagnostics] == ["facts: a key of type _Hostile; keys are text"]

@@ -100,12 +100,61 @@ def _facts_of_document(document: Document) -> Facts:
     return Facts(document.data, document.file, document)
 
 
-def as_facts(facts: Facts | Mapping[str, Any]) -> Facts:
+def as_facts(facts: Facts | Mapping[str, Any], limits: Limits = DEFAULT_LIMITS) -> Facts:
+    """Facts from a file are already plain data; a mapping from Python is copied as plain data."""
     if isinstance(facts, Facts):
         return facts
     if not isinstance(facts, Mapping):
         raise FactsError([error("facts.not_mapping", f"facts must be a mapping from fact id to value, not {type(facts).__name__}")])
-    return Facts(facts, "<facts>")
+    problems: list[Diagnostic] = []
+    data = _plain_data(facts, (), 1, limits.max_yaml_depth, problems)
+    if problems:
+        raise FactsError(problems)
+    return Facts(data, "<facts>")
+
+
+_DATA_SCALARS = (str, bool, int, float, Decimal, type(None))
+
+
+def _plain_data(value: Any, path: Path, depth: int, max_depth: int, problems: list[Diagnostic]) -> Any:
+    """A copy made only of text, numbers, booleans, None, lists and mappings keyed by text.
+
+    What a facts file can hold, and nothing more: no object whose comparison, hashing or
+    formatting runs code, no list that contains itself, no number too large to compare cheaply
+    (the bounds of the file reader), and nothing the caller changes later reaches the evaluation.
+    """
+    where = plain_path(path) or "facts"
+    if depth > max_depth:
+        problems.append(error("facts.type", f"{where}: nested deeper than {max_depth} levels"))
+        return None
+    if type(value) in _DATA_SCALARS:
+        if type(value) in (int, Decimal) and not _within_reader_range(value):
+            problems.append(error("facts.range", f"{where}: a number beyond 10^20 or below 10^-20 is out of range"))
+        return value
+    if isinstance(value, Mapping):
+        copied: dict[str, Any] = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                problems.append(error("facts.type", f"{where}: a key of type {type(key).__name__}; keys are text"))
+                continue
+            copied[key] = _plain_data(item, path + (key,), depth + 1, max_depth, problems)
+        return copied
+    if isinstance(value, (list, tuple)):
+        return [_plain_data(item, path + (index,), depth + 1, max_depth, problems) for index, item in enumerate(value)]
+    problems.append(
+        error(
+            "facts.type",
+            f"{where}: a value of type {type(value).__name__} is not data",
+            hint="give text, numbers, booleans, lists and mappings, as a facts file would",
+        )
+    )
+    return None
+
+
+def _within_reader_range(number: int | Decimal) -> bool:
+    if type(number) is int:
+        return abs(number) < 10**21
+    return not number.is_finite() or number.is_zero() or abs(number.adjusted()) <= 20
 
 
 # -- the generated schema -----------------------------------------------------------------------
@@ -197,7 +246,7 @@ def facts_schema(model: RubricModel) -> dict[str, Any]:
 
 def prepare(compiled: CompiledRubric, facts: Facts | Mapping[str, Any]) -> FactValues:
     """Validate and convert `facts` for this rubric, or raise `FactsError` with every problem."""
-    given = as_facts(facts)
+    given = as_facts(facts, compiled.limits)
     model = compiled.model
     problems = _schema_problems(model, given)
     values: dict[str, Value] = {}
