@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import ast
 import pickle
+import subprocess
+import sys
 import threading
 from decimal import Decimal
 
 import pytest
-from conftest import make_rubric
+from conftest import ROOT, make_rubric
 
 import rubric
 from rubric.compile import Evaluator, Program
@@ -172,3 +174,28 @@ def test_score_of_reads_the_score_the_evaluation_provides() -> None:
     compiled = program(rubric.load(text), 'score_of("second") / 2')
     assert compiled.names == ("score_of(second)",)
     assert Evaluator().run(compiled, {"score_of(second)": Decimal(3)}) == Decimal("1.5")
+
+
+
+
+
+# In a fresh interpreter: simpleeval's module settings before rubric is imported, and after a
+# rubric is loaded and evaluated with limits other than the defaults.
+PROBE = """
+import simpleeval
+
+def settings():
+    return repr({k: v for k, v in vars(simpleeval).items() if k.isupper()})
+
+before = settings()
+import rubric
+loaded = rubric.load("rubrics/2023.yaml", limits=rubric.Limits(max_steps=10**6, decimal_precision=50))
+loaded.evaluate(rubric.load_facts("examples/haizhu-petition-bureau-2023.yaml"))
+print("MAX_POWER" in before, settings() == before)
+"""
+
+
+def test_simpleeval_module_settings_are_never_changed() -> None:
+    """Limits belong to each Rubric; simpleeval's process-wide settings stay as simpleeval ships them."""
+    probe = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert probe.stdout == "True True\n"
