@@ -297,3 +297,12 @@ def test_a_hostile_key_is_refused_without_being_compared(rubric_2023: rubric.Rub
     with pytest.raises(rubric.FactsError) as raised:
         rubric_2023.evaluate(facts)  # type: ignore[arg-type]
     assert [d.message for d in raised.value.diagnostics] == ["facts: a key of type _Hostile; keys are text"]
+
+
+def test_a_facts_file_is_read_within_the_limits_given(tmp_path: Path) -> None:
+    path = tmp_path / "facts.yaml"
+    path.write_text("budget_total: 1\n" + "# padding\n" * 20, encoding="utf-8")  # 16 + 200 bytes
+    assert rubric.load_facts(path, limits=rubric.Limits(max_file_bytes=216)).data == {"budget_total": 1}
+    with pytest.raises(rubric.FactsError) as raised:
+        rubric.load_facts(path, limits=rubric.Limits(max_file_bytes=215))
+    assert str(raised.value) == f"{path}:1:1: error: file is larger than 215 bytes (split it or trim it)"

@@ -59,7 +59,19 @@ def test_duplicate_keys_are_refused_at_any_depth() -> None:
 def test_duplicate_key_keeps_the_first_value() -> None:
     document = read_text("a: 1\na: 2\n")
     assert document.data == {"a": 1}
-    assert document.diagnostics[0].message == "duplicate key 'a' (first defined at line 1)"
+    assert document.diagnostics[0].message == "duplicate key 'a' (first defined at line 1, column 1)"
+
+
+def test_duplicate_key_names_both_places() -> None:
+    document = read_text("b:\n  c:\n    - {d: 1, d: 2}\n", "f.yaml")
+    assert [str(d) for d in document.diagnostics] == [
+        "f.yaml:3:14: error: duplicate key 'd' (first defined at line 3, column 8) (each key may appear once in a mapping)"
+    ]
+    json_document = read_text('{"budget_total": 1, "budget_total": 2}', "f.json")
+    assert [str(d) for d in json_document.diagnostics] == [
+        "f.json:1:21: error: duplicate key 'budget_total' (first defined at line 1, column 2) "
+        "(each key may appear once in a mapping)"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -71,19 +71,19 @@ class FactValues:
     sha256: str
 
 
-def load_facts(path: str | os.PathLike[str], *, limits: Limits = DEFAULT_LIMITS) -> Facts:
+def load_facts(path: str | os.PathLike[str], *, limits: Limits | None = None) -> Facts:
     """Read a facts file (YAML or JSON); raise `FactsError` if it cannot be read as a mapping."""
     name = os.fspath(path)
     try:
-        document = source.read_file(name, limits)
+        document = source.read_file(name, limits or DEFAULT_LIMITS)
     except RubricError as failure:
         raise FactsError(failure.diagnostics) from None
     return _facts_of_document(document)
 
 
-def facts_from_text(text: str, name: str = "<facts>", *, limits: Limits = DEFAULT_LIMITS) -> Facts:
+def facts_from_text(text: str, name: str = "<facts>", *, limits: Limits | None = None) -> Facts:
     try:
-        document = source.read_text(text, name, limits)
+        document = source.read_text(text, name, limits or DEFAULT_LIMITS)
     except RubricError as failure:
         raise FactsError(failure.diagnostics) from None
     return _facts_of_document(document)
@@ -152,7 +152,7 @@ def _plain_data(value: Any, path: Path, depth: int, max_depth: int, problems: li
 
 
 def _within_reader_range(number: int | Decimal) -> bool:
-    if type(number) is int:
+    if isinstance(number, int):
         return abs(number) < 10**21
     return not number.is_finite() or number.is_zero() or abs(number.adjusted()) <= 20
 

@@ -361,7 +361,7 @@ class _Converter:
                 self.diagnostics.append(
                     error(
                         "yaml.duplicate_key",
-                        f"duplicate key {key!r} (first defined at line {first.line})",
+                        f"duplicate key {key!r} (first defined at line {first.line}, column {first.column})",
                         self.at(key_node),
                         "each key may appear once in a mapping",
                     )
