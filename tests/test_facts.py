@@ -306,3 +306,28 @@ def test_a_facts_file_is_read_within_the_limits_given(tmp_path: Path) -> None:
     with pytest.raises(rubric.FactsError) as raised:
         rubric.load_facts(path, limits=rubric.Limits(max_file_bytes=215))
     assert str(raised.value) == f"{path}:1:1: error: file is larger than 215 bytes (split it or trim it)"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (
+            "0." + "1" * 100_000 + "万元",
+            "facts.type budget_total: expected money: a number in 万元, or text with its unit such as \"986.45万元\", "
+            "found text '0." + "1" * 58 + "…' (100004 characters)",
+        ),
+        (
+            "1" * 22 + "元",  # 10^21 元 and more: beyond what a file may hold
+            "facts.type budget_total: expected money: a number in 万元, or text with its unit such as \"986.45万元\", "
+            "found text '" + "1" * 22 + "元'",
+        ),
+        (Decimal("0." + "1" * 41), "facts.range budget_total: a number with more than 40 digits"),
+    ],
+    ids=["100,000 digits", "22 digits", "41-digit Decimal"],
+)
+def test_numbers_in_text_and_from_python_are_bounded_like_the_file_reader(
+    rubric_2023: rubric.Rubric, value: object, expected: str
+) -> None:
+    with pytest.raises(rubric.FactsError) as raised:
+        rubric_2023.evaluate(dict(SEED, budget_total=value))
+    assert [f"{d.code} {d.message}" for d in raised.value.diagnostics] == [expected]

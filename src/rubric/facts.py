@@ -34,7 +34,7 @@ from .schema import found_text, plain_path
 from .source import Document, Path, canonical_json, yaml11_reading
 
 UNIT_EXPONENTS = {"元": 0, "万元": 4, "亿元": 8}
-_NUMBER_TEXT = r"-?[0-9]+(?:\.[0-9]+)?"
+_NUMBER_TEXT = r"-?[0-9]{1,21}(?:\.[0-9]{1,20})?"  # within the file reader's range and length
 _MONEY_TEXT = re.compile(rf"^({_NUMBER_TEXT})(元|万元|亿元)$")
 _PERCENT_TEXT = re.compile(rf"^({_NUMBER_TEXT})%$")
 _NUMERIC = ("integer", "number", "money", "ratio")
@@ -114,6 +114,7 @@ def as_facts(facts: Facts | Mapping[str, Any], limits: Limits = DEFAULT_LIMITS) 
 
 
 _DATA_SCALARS = (str, bool, int, float, Decimal, type(None))
+_MAX_DIGITS = 40  # as the file reader allows
 
 
 def _plain_data(value: Any, path: Path, depth: int, max_depth: int, problems: list[Diagnostic]) -> Any:
@@ -130,6 +131,8 @@ def _plain_data(value: Any, path: Path, depth: int, max_depth: int, problems: li
     if type(value) in _DATA_SCALARS:
         if type(value) in (int, Decimal) and not _within_reader_range(value):
             problems.append(error("facts.range", f"{where}: a number beyond 10^20 or below 10^-20 is out of range"))
+        elif type(value) is Decimal and len(value.as_tuple().digits) > _MAX_DIGITS:
+            problems.append(error("facts.range", f"{where}: a number with more than {_MAX_DIGITS} digits"))
         return value
     if isinstance(value, Mapping):
         copied: dict[str, Any] = {}

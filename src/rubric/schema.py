@@ -102,7 +102,8 @@ def found_text(value: Any) -> str:
         finite = value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
         return f"{value} (a number)" if finite else f"{value} (not a finite number)"
     if isinstance(value, str):
-        return f"text {value!r}"
+        shown = value if len(value) <= 60 else f"{value[:60]}…"
+        return f"text {shown!r}" + (f" ({len(value)} characters)" if len(value) > 60 else "")
     if value is None:
         return "nothing"
     return "a mapping" if isinstance(value, dict) else "a list"
