@@ -449,3 +449,52 @@ def test_evaluation_never_changes_the_facts_it_reads(rubric_2023: rubric.Rubric)
     before = copy.deepcopy(given)
     rubric_2023.evaluate(given)
     assert given == before
+
+
+def test_a_number_written_out_in_a_finding_stays_short() -> None:
+    """Numbers cannot pass 10**999, so a placeholder writes at most about a thousand digits."""
+    tens = " * ".join(["100000000000000000000000000000"] * 29)  # (10**29)**29 = 10**841, at the depth limit
+    budgets = " * ".join(["budget_total"] * 7)
+    text = make_rubric(
+        f"""
+        - id: a
+          name: A
+          weight: 10
+          let:
+            big: spent_total * {tens}
+            bigger: big * {budgets}
+          score: 0
+          findings:
+            - {{problem: '{{bigger:.2f}}', improvement: x}}
+        """
+    )
+    loaded = rubric.load(text)
+    finding = loaded.evaluate(dict(BASE_FACTS, spent_total=10**20, budget_total=1)).findings[0]
+    assert finding.problem.zh == "1" + "0" * 861 + ".00"  # 10**20 * 10**841
+    with pytest.raises(rubric.EvaluationError) as raised:
+        loaded.evaluate(dict(BASE_FACTS, spent_total=10**20, budget_total=10**20))  # 10**1001
+    assert "a number grew out of range" in raised.value.first.message
+
+
+def test_item_weights_that_overflow_give_an_evaluation_error() -> None:
+    text = make_rubric(
+        """
+        - id: a
+          name: A
+          weight: 10
+          items:
+            over: rows
+            weight: w
+            value:
+              - otherwise: x
+            empty: 0
+        """,
+        extra_facts="rows: {label: R, type: list, fields: {x: {label: X, type: number}, w: {label: W, type: number}}}\n",
+    )
+    loaded = rubric.load(text, limits=rubric.Limits(max_exponent=15))
+    # The value (clamped to 1) weighted by 10**20 is beyond 10**15, outside any expression.
+    with pytest.raises(rubric.EvaluationError) as raised:
+        loaded.evaluate(dict(BASE_FACTS, rows=[{"x": 1, "w": 10**20}]))
+    assert [(d.code, d.message, d.location.line if d.location else 0) for d in raised.value.diagnostics] == [
+        ("evaluation.failed", "indicator 'a': a number grew out of range", 18)  # after one extra fact line
+    ]

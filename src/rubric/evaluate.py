@@ -27,7 +27,7 @@ from typing import Any, Literal
 from . import language
 from .check import Placeholder
 from .compile import CompiledRubric, Evaluator, Program, Value
-from .errors import RubricError, error
+from .errors import Location, RubricError, error
 from .facts import FactValues
 from .language import EvalFailure, describe_value, round_decimal
 from .model import (
@@ -298,7 +298,10 @@ class _Run:
                 self.reads(indicator, scope), tuple(lets), (f"sum of children: {total}",), None
             )
             return
-        raw = self.rule(indicator, scope, steps)
+        try:
+            raw = self.rule(indicator, scope, steps)
+        except ArithmeticError:  # a decimal trap while combining values outside an expression (items)
+            raise _failure(indicator, None, scope, "a number grew out of range") from None
         effective = self.effective[indicator.id]
         clamped = min(max(raw, Decimal(0)), indicator.weight)
         if clamped != raw:
@@ -472,16 +475,22 @@ def _fill_parts(parts: tuple[str | Placeholder, ...], scope: Mapping[str, Value]
     return "".join(part if isinstance(part, str) else format_value(scope[part.name], part.spec) for part in parts)
 
 
+# Writing a number is exact, whatever the evaluation's precision: `{x:.2f}` of a 40-digit x
+# gives all 40 digits. Its length is bounded by the magnitude numbers may reach (Limits.max_exponent).
+_WRITING = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+
+
 def format_value(value: Value, spec: str) -> str:
     """A value for a text: `.Nf` N places and `.N%` a percentage, both rounded half-up."""
     if not isinstance(value, Decimal):
         return str(value)
-    if spec.endswith("%"):
-        percent = round_decimal(value * 100, int(spec[1:-1]), "half_up")
-        return f"{format(percent, 'f')}%"
-    if spec.endswith("f"):
-        return format(round_decimal(value, int(spec[1:-1]), "half_up"), "f")
-    return format(value, "f")
+    with decimal.localcontext(_WRITING):
+        if spec.endswith("%"):
+            percent = round_decimal(value.scaleb(2), int(spec[1:-1]), "half_up")
+            return f"{format(percent, 'f')}%"
+        if spec.endswith("f"):
+            return format(round_decimal(value, int(spec[1:-1]), "half_up"), "f")
+        return format(value, "f")
 
 
 def _failure(indicator: Indicator | None, program: Program | None, scope: Mapping[str, Value], reason: str) -> EvaluationError:
@@ -499,7 +508,11 @@ def _failure(indicator: Indicator | None, program: Program | None, scope: Mappin
 def evaluate(compiled: CompiledRubric, facts: FactValues, rubric_sha256: str) -> Evaluation:
     """Score `compiled` for converted `facts` (see `facts.prepare`); raise `EvaluationError` if a rule fails."""
     with decimal.localcontext(compiled.limits.decimal_context()):  # traps on, for every step below
-        return _evaluate(compiled, facts, rubric_sha256)
+        try:
+            return _evaluate(compiled, facts, rubric_sha256)
+        except ArithmeticError:  # a decimal trap outside any rule: shares, findings
+            where = Location(compiled.model.file, 1, 1)
+            raise EvaluationError([error("evaluation.failed", "a number grew out of range", where)]) from None
 
 
 def _evaluate(compiled: CompiledRubric, facts: FactValues, rubric_sha256: str) -> Evaluation:

@@ -29,7 +29,7 @@ class Limits:
     max_text_literal: int = 200  # characters of a text literal in an expression
     max_number_digits: int = 30  # digits of a number literal in an expression
     decimal_precision: int = 34  # significant digits of every computed number (IEEE decimal128)
-    max_exponent: int = 999_999  # numbers stay within 10**±max_exponent
+    max_exponent: int = 999  # numbers stay within 10**±max_exponent, so written out in full they stay short
     max_steps: int = 100_000  # expression parts evaluated in one evaluation, list items included
 
     def __post_init__(self) -> None:
