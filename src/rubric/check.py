@@ -46,9 +46,9 @@ from .source import Document, Path, yaml11_reading
 
 NUMERIC_KINDS = frozenset({"integer", "number", "money", "ratio"})
 MONEY_UNITS = ("元", "万元", "亿元")
-_FORMAT_SPEC = re.compile(r"^(?:\.[0-6][f%])?$")
+_FORMAT_SPEC = re.compile(r"^(?:\.[0-6][f%])?\Z")
 _RESERVED_FIELDS = frozenset({"True", "False", "None", "true", "false", "value", language.SCORE_OF})
-_PLAIN_DECIMAL = re.compile(r"^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
+_PLAIN_DECIMAL = re.compile(r"^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
 
 _FORBIDDEN_SYNTAX = {
     ast.Attribute: "attribute access (a.b)",
@@ -565,6 +565,9 @@ class _Checker:
 
     def check_grades(self) -> None:
         grades = self.model.grades
+        written = self.document.data.get("grades") if isinstance(self.document.data, dict) else None
+        if isinstance(written, list) and len(written) != len(grades):
+            return  # a band the schema refused is missing: order and gaps cannot be judged
         for previous, grade in zip(grades, grades[1:], strict=False):
             if grade.minimum >= previous.minimum:
                 self.error(
@@ -646,18 +649,14 @@ class _Checker:
             self.error("template.syntax", f"template: {problem}", self.document.locate(path), "write {{ and }} for literal braces")
             return None
         result: list[str | Placeholder] = []
-        search_from = 0
+        starts = iter(_field_starts(text))
         ok = True
         for literal, name, spec, conversion in pieces:
             if literal:
                 result.append(literal)
             if name is None:
                 continue
-            offset = text.find("{", search_from)
-            while offset >= 0 and text.startswith("{{", offset):
-                offset = text.find("{", offset + 2)
-            search_from = offset + 1
-            location = self.document.locate_in_scalar(path, max(offset + 1, 0))
+            location = self.document.locate_in_scalar(path, next(starts) + 1)
             if not name.isidentifier():
                 self.error(
                     "template.placeholder",
@@ -1126,3 +1125,22 @@ def _assigns(source: str) -> bool:
         return any(token.string == "=" for token in tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError):
         return False
+
+
+def _field_starts(text: str) -> list[int]:
+    """Where each replacement field of a template starts, in the order `string.Formatter.parse`
+    gives them: `{{` and `}}` are literal braces, and a field may nest fields in its format."""
+    starts: list[int] = []
+    depth = index = 0
+    while index < len(text):
+        if depth == 0 and text.startswith(("{{", "}}"), index):
+            index += 2
+            continue
+        if text[index] == "{":
+            if depth == 0:
+                starts.append(index)
+            depth += 1
+        elif text[index] == "}" and depth > 0:
+            depth -= 1
+        index += 1
+    return starts

@@ -30,7 +30,7 @@ from .errors import Diagnostic, Location, RubricError, error
 from .language import EvalFailure, describe_value
 from .limits import DEFAULT_LIMITS, Limits
 from .model import Constraint, Fact, RubricModel
-from .schema import found_text, plain_path
+from .schema import StrictDraft202012, found_text, plain_path, readable
 from .source import Document, Path, canonical_json, yaml11_reading
 
 UNIT_EXPONENTS = {"元": 0, "万元": 4, "亿元": 8}
@@ -302,7 +302,7 @@ def _is_whole_number(checker: Any, instance: Any) -> bool:
 
 
 _FactsValidator = jsonschema.validators.extend(
-    jsonschema.Draft202012Validator,
+    StrictDraft202012,
     type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine_many(
         {"number": _is_finite_number, "integer": _is_whole_number}
     ),
@@ -366,8 +366,8 @@ def _render(
             hint = _text_hint(instance)
         return [((), error("facts.type", f"{where}: {custom}, found {found_text(instance)}", location, hint))]
     if kind in ("minItems", "maxItems"):
-        return [((), error("facts.count", f"{where}: {failure.message}", location))]
-    return [((), error(f"facts.{kind}", f"{where}: {failure.message}", location))]
+        return [((), error("facts.count", f"{where}: {readable(failure)}", location))]
+    return [((), error(f"facts.{kind}", f"{where}: {readable(failure)}", location))]
 
 
 def _text_hint(text: str) -> str | None:
@@ -375,7 +375,7 @@ def _text_hint(text: str) -> str | None:
     if text.strip() != text:
         return "remove the spaces around the value"
     if re.fullmatch(_NUMBER_TEXT, text):
-        return f"a number in quotes is ambiguous: write {text} without quotes (money and ratios may add 元/万元/亿元 or %)"
+        return f"a number in quotes is ambiguous: write {text} without quotes, or with its unit or %"
     surprise = yaml11_reading(text)
     if surprise:
         return f"YAML 1.1 would read {text!r} as {surprise}; facts are read as YAML 1.2: write true, false or a plain number"
@@ -429,10 +429,10 @@ def _convert(fact: Fact, raw: Any, path: Path, facts: Facts, problems: list[tupl
 
 
 def _convert_text(fact: Fact, raw: str, kinds: list[str]) -> Decimal | None:
-    money = _MONEY_TEXT.match(raw)
+    money = _MONEY_TEXT.fullmatch(raw)
     if money and "money" in kinds and fact.unit:
         return Decimal(money.group(1)).scaleb(UNIT_EXPONENTS[money.group(2)] - UNIT_EXPONENTS[fact.unit])
-    percent = _PERCENT_TEXT.match(raw)
+    percent = _PERCENT_TEXT.fullmatch(raw)
     if percent and "ratio" in kinds:
         return Decimal(percent.group(1)).scaleb(-2)
     return None

@@ -13,7 +13,6 @@ import decimal
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN
 
-
 MAX_EXPRESSION_DEPTH = 100
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import difflib
 import json
 import math
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -42,15 +43,35 @@ def load_schema(name: str) -> dict[str, Any]:
     return schema
 
 
+@cache
+def _end_anchored(pattern: str) -> re.Pattern[str]:
+    """JSON Schema patterns are ECMA-262 regular expressions, where `$` matches only at the end;
+    Python's `$` also matches before a final line break, so "demo\n" would pass `^[a-z]+$`."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not _end_anchored(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+StrictDraft202012 = jsonschema.validators.extend(jsonschema.Draft202012Validator, validators={"pattern": _pattern})
+
+
 def validate(document: Document, schema: dict[str, Any]) -> tuple[list[Diagnostic], frozenset[Path]]:
-    """Every violation of `schema` in `document`, and the paths where they were found."""
-    validator = jsonschema.validators.validator_for(schema)(schema)
+    """Every violation of `schema` in `document`, and the paths where they were found.
+
+    A value the reader already refused (a number out of range, say) is not reported again."""
+    validator = StrictDraft202012(schema)
     diagnostics: list[Diagnostic] = []
     bad_paths: set[Path] = set()
     for failure in validator.iter_errors(document.data):
         path: Path = tuple(failure.absolute_path)
         bad_paths.add(path)
-        diagnostics.extend(_render(document, schema, failure, path))
+        if path not in document.refused:
+            diagnostics.extend(_render(document, schema, failure, path))
     # jsonschema reports a `required` failure once per missing key, each naming them all
     unique = list(dict.fromkeys(diagnostics))
     unique.sort(key=lambda d: (d.location.line, d.location.column) if d.location else (0, 0))
@@ -168,7 +189,24 @@ def _render(document: Document, root: dict[str, Any], failure: ValidationError, 
     if kind == "dependentRequired" and isinstance(instance, dict):
         needed = [key for keys in failure.validator_value.values() for key in keys if key not in instance]
         return [error("schema.dependentRequired", f"{where}: {', '.join(map(repr, needed))} is needed here too", location)]
-    return [error(f"schema.{kind}", f"{where}: {failure.message}", location)]
+    return [error(f"schema.{kind}", f"{where}: {readable(failure)}", location)]
+
+
+def readable(failure: ValidationError) -> str:
+    """What was expected and what was found, briefly. jsonschema's own messages name values by
+    their Python repr, which for a list of a hundred indicators is thousands of characters."""
+    kind, expected, instance = failure.validator, failure.validator_value, failure.instance
+    if kind == "type":
+        return f"expected {_expected(expected)}, found {found_text(instance)}"
+    bound = "at least" if kind.startswith("min") else "at most"
+    if kind in ("minItems", "maxItems") and isinstance(instance, list):
+        return f"expected {bound} {expected} items, found {len(instance)}"
+    if kind in ("minLength", "maxLength") and isinstance(instance, str):
+        return f"expected {bound} {expected} characters, found {len(instance)}"
+    if kind in ("minProperties", "maxProperties") and isinstance(instance, dict):
+        return f"expected {bound} {expected} keys, found {len(instance)}"
+    message: str = failure.message
+    return message if len(message) <= 200 else message[:200] + "…"
 
 
 def _type_hint(instance: Any, expected: str | list[str]) -> str | None:

@@ -43,14 +43,14 @@ _STR, _INT, _FLOAT, _BOOL, _NULL = (_CORE + name for name in ("str", "int", "flo
 _MAP, _SEQ = _CORE + "map", _CORE + "seq"
 _SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL}
 
-_NULL_RE = re.compile(r"^(?:~|null|Null|NULL|)$")
-_BOOL_RE = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
-_INT_RE = re.compile(r"^[-+]?[0-9]+$")
-_FLOAT_RE = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
-_LEADING_ZERO_RE = re.compile(r"^[-+]?0[0-9]+$")
+_NULL_RE = re.compile(r"^(?:~|null|Null|NULL|)\Z")
+_BOOL_RE = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)\Z")
+_INT_RE = re.compile(r"^[-+]?[0-9]+\Z")
+_FLOAT_RE = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+_LEADING_ZERO_RE = re.compile(r"^[-+]?0[0-9]+\Z")
 
 # Plain scalars that YAML 1.1 (and so PyYAML's own loaders) would not read as text.
-_YAML11_BOOL_RE = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$")
+_YAML11_BOOL_RE = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)\Z")
 _YAML11_OTHER_RE = re.compile(
     r"^(?:[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ].*)?"  # dates and timestamps
     r"|[-+]?0[xob][0-9a-fA-F_]+"  # hex, octal, binary
@@ -91,6 +91,7 @@ class Document:
     key_positions: Mapping[Path, Location]
     spans: Mapping[Path, ScalarSpan]
     diagnostics: tuple[Diagnostic, ...] = ()  # problems that did not stop the reading (duplicate keys, tags...)
+    refused: frozenset[Path] = frozenset()  # values the reader already reported: later stages say nothing more of them
 
     def locate(self, path: Path) -> Location:
         """The position of the value at `path`, or of its nearest ancestor that exists."""
@@ -207,6 +208,24 @@ def _mark_location(file: str, mark: Any) -> Location:
     return Location(file, mark.line + 1, mark.column + 1)
 
 
+# Characters refused when an escape of a double-quoted scalar produces them: control characters
+# other than tab and line breaks, and the invisible ones.
+_FORBIDDEN_DECODED = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]|{_INVISIBLE.pattern}")
+_ESCAPE = re.compile(r"\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|[0abtnvfre \"/\\N_LP])")
+_NAMED_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f": "\f", "r": "\r", "e": "\x1b", "N": "\x85", "_": "\xa0", "L": "\u2028", "P": "\u2029"}
+
+
+_INVISIBLE_HINT = "delete it: it can make text read differently from how it looks"
+_CONTROL_HINT = "remove control characters from the file"
+
+
+def _decode_escape(escape: str) -> str:
+    letter = escape[1]
+    if letter in "xuU":
+        return chr(int(escape[2:], 16))
+    return _NAMED_ESCAPES.get(letter, letter)
+
+
 def _too_large(file: str, limits: Limits) -> RubricError:
     return RubricError(
         [error("yaml.too_large", f"file is larger than {limits.max_file_bytes} bytes", Location(file, 1, 1), "split it or trim it")]
@@ -219,7 +238,7 @@ def _invisible_characters(text: str, file: str) -> list[Diagnostic]:
             "yaml.character",
             f"invisible character U+{ord(found.group()):04X} ({unicodedata.name(found.group(), 'unnamed')}) is not allowed",
             _index_location(file, text, found.start()),
-            "delete it: it can make text read differently from how it looks",
+            _INVISIBLE_HINT,
         )
         for found in _INVISIBLE.finditer(text, 1 if text.startswith("\ufeff") else 0)
     ]
@@ -256,7 +275,7 @@ def read_text(text: str, file: str = "<string>", limits: Limits = DEFAULT_LIMITS
                     "yaml.character",
                     f"character U+{problem.character:04X} is not allowed in YAML",
                     _index_location(file, text, problem.position),
-                    "remove control characters from the file",
+                    _CONTROL_HINT,
                 )
             ]
         ) from None
@@ -264,10 +283,17 @@ def read_text(text: str, file: str = "<string>", limits: Limits = DEFAULT_LIMITS
         raise RubricError([error("yaml.syntax", f"YAML syntax: {problem}", Location(file, 1, 1))]) from None
     if root is None:
         raise RubricError([error("yaml.empty", "the file is empty", Location(file, 1, 1))])
-    converter = _Converter(file)
+    converter = _Converter(file, text)
     data = converter.convert(root, ())
     return Document(
-        file, text, data, converter.positions, converter.key_positions, converter.spans, tuple(converter.diagnostics)
+        file,
+        text,
+        data,
+        converter.positions,
+        converter.key_positions,
+        converter.spans,
+        tuple(converter.diagnostics),
+        frozenset(converter.refused),
     )
 
 
@@ -279,7 +305,8 @@ def read_bytes(raw: bytes, file: str, limits: Limits = DEFAULT_LIMITS) -> Docume
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as problem:
         line = raw.count(b"\n", 0, problem.start) + 1
-        column = problem.start - (raw.rfind(b"\n", 0, problem.start) + 1) + 1
+        line_start = raw.rfind(b"\n", 0, problem.start) + 1
+        column = len(raw[line_start : problem.start].decode("utf-8", errors="replace")) + 1  # in characters
         raise RubricError(
             [error("yaml.encoding", "the file is not valid UTF-8", Location(file, line, column), "save it as UTF-8")]
         ) from None
@@ -301,9 +328,11 @@ def read_file(path: str, limits: Limits = DEFAULT_LIMITS) -> Document:
 class _Converter:
     """Turns composed nodes into plain data, collecting every problem on the way."""
 
-    def __init__(self, file: str):
+    def __init__(self, file: str, text: str):
         self.file = file
+        self.text = text
         self.diagnostics: list[Diagnostic] = []
+        self.refused: set[Path] = set()
         self.positions: dict[Path, Location] = {}
         self.key_positions: dict[Path, Location] = {}
         self.spans: dict[Path, ScalarSpan] = {}
@@ -320,6 +349,29 @@ class _Converter:
                 self.refuse_tag(node)
             return [self.convert(item, path + (index,)) for index, item in enumerate(node.value)]
         return self.scalar(node, path)
+
+    def refuse(self, path: Path | None, diagnostic: Diagnostic) -> None:
+        self.diagnostics.append(diagnostic)
+        if path is not None:
+            self.refused.add(path)
+
+    def refuse_escaped_characters(self, node: ScalarNode, path: Path | None) -> None:
+        """A double-quoted scalar can write, as an escape, a character the file itself may not hold."""
+        if node.style != '"':
+            return  # written out, such characters were refused before parsing
+        for found in _FORBIDDEN_DECODED.finditer(node.value):
+            character = found.group()
+            start, end = node.start_mark.index, node.end_mark.index
+            escape = next(
+                (m for m in _ESCAPE.finditer(self.text, start, end) if _decode_escape(m.group()) == character), None
+            )
+            where = _index_location(self.file, self.text, escape.start() if escape else start)
+            if _INVISIBLE.match(character):
+                name = unicodedata.name(character, "unnamed")
+                message, hint = f"invisible character U+{ord(character):04X} ({name}) is not allowed", _INVISIBLE_HINT
+            else:
+                message, hint = f"character U+{ord(character):04X} is not allowed in YAML", _CONTROL_HINT
+            self.refuse(path, error("yaml.character", message, where, hint))
 
     def refuse_tag(self, node: Node) -> None:
         self.diagnostics.append(
@@ -382,6 +434,7 @@ class _Converter:
                 self.spans[path] = ScalarSpan(
                     node.style, node.start_mark.index, node.end_mark.index, node.start_mark.line, node.start_mark.column
                 )
+            self.refuse_escaped_characters(node, path)
             return text
         if tag == _NULL and _NULL_RE.match(text):
             return None
@@ -398,18 +451,18 @@ class _Converter:
                     )
                 )
             if len(text) > 30:
-                self.diagnostics.append(error("yaml.number_too_long", "number has more than 30 digits", self.at(node)))
+                self.refuse(path, error("yaml.number_too_long", "number has more than 30 digits", self.at(node)))
                 return text
+            if abs(int(text)) >= 10**21:
+                self.refuse(path, error("yaml.number_range", f"{text} is out of range (beyond 10^20 or below 10^-20)", self.at(node)))
             return int(text)
         if tag == _FLOAT and _FLOAT_RE.match(text):
             if len(text) > 40:
-                self.diagnostics.append(error("yaml.number_too_long", "number has more than 40 characters", self.at(node)))
+                self.refuse(path, error("yaml.number_too_long", "number has more than 40 characters", self.at(node)))
                 return text
             number = Decimal(text)
             if abs(number.adjusted()) > 20:
-                self.diagnostics.append(
-                    error("yaml.number_range", f"{text} is out of range (beyond 10^20 or below 10^-20)", self.at(node))
-                )
+                self.refuse(path, error("yaml.number_range", f"{text} is out of range (beyond 10^20 or below 10^-20)", self.at(node)))
             return number
         self.diagnostics.append(
             error("yaml.tag", f"{text!r} is not a valid {tag.rsplit(':', 1)[-1]}", self.at(node))
