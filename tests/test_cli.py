@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -81,3 +82,19 @@ def test_python_dash_m_and_the_console_script_work() -> None:
     script = Path(sys.executable).parent / "rubric"
     console = subprocess.run([str(script), "--version"], capture_output=True, text=True, check=False)
     assert console.returncode == 0 and console.stdout.startswith("rubric ")
+
+
+def test_a_file_name_that_is_not_utf8_is_printed_escaped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    name = os.fsdecode(b"bad\xff.yaml")  # the surrogate-escaped str Python gives for such a name
+    (tmp_path / name).write_text("x\n", encoding="utf-8")
+    here = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        code = main(["check", name])
+    finally:
+        os.chdir(here)
+    assert code == 3
+    assert capsys.readouterr().out.splitlines() == [
+        "bad\\udcff.yaml:1:1: error: the file: expected a mapping, found text 'x'",
+        "bad\\udcff.yaml: invalid (1 error, 0 warnings)",
+    ]

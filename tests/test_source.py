@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from rubric import RubricError
-from rubric.source import read_bytes, read_text
+from rubric.source import read_bytes, read_file, read_text
 
 
 def problems(text: str) -> list[str]:
@@ -218,3 +218,18 @@ def test_a_byte_order_mark_opening_the_file_is_allowed() -> None:
     assert read_text("\ufeffa: 1\n", "f.yaml").data == {"a": 1}
     assert read_bytes("\ufeffa: 1\n".encode(), "f.yaml").data == {"a": 1}
     assert problems("a: 1\n\ufeffb: 2\n") == ["2:1 yaml.character"]
+
+
+def test_a_lone_surrogate_in_text_from_python_is_our_error() -> None:
+    with pytest.raises(RubricError) as raised:
+        read_text("a: 1\nb: x\ud800\n", "f.yaml")
+    assert str(raised.value) == (
+        "f.yaml:2:5: error: U+D800 is half of a UTF-16 pair, not a character (the text was decoded wrongly: read it as UTF-8)"
+    )
+
+
+@pytest.mark.parametrize(("path", "reason"), [("a\x00b.yaml", "embedded null byte"), ("\ud800.yaml", "surrogates not allowed")])
+def test_a_path_no_file_can_have_is_unreadable(path: str, reason: str) -> None:
+    with pytest.raises(RubricError) as raised:
+        read_file(path)
+    assert raised.value.code == "file.unreadable" and reason in raised.value.first.message

@@ -205,6 +205,11 @@ def _exit_code(failure: RubricError) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        # A file name that is not UTF-8 reaches us with lone surrogates; print it escaped, not crash.
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     parser = _parser()
     try:
         arguments = parser.parse_args(argv)

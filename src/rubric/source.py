@@ -215,6 +215,7 @@ _ESCAPE = re.compile(r"\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|[0ab
 _NAMED_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f": "\f", "r": "\r", "e": "\x1b", "N": "\x85", "_": "\xa0", "L": "\u2028", "P": "\u2029"}
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _INVISIBLE_HINT = "delete it: it can make text read differently from how it looks"
 _CONTROL_HINT = "remove control characters from the file"
 
@@ -248,6 +249,11 @@ def read_text(text: str, file: str = "<string>", limits: Limits = DEFAULT_LIMITS
     """Parse `text`. A problem that stops the reading raises `RubricError`; the others (a repeated
     key, a refused tag, an ambiguous number) are kept in `Document.diagnostics`, so that later
     stages can report their own findings alongside."""
+    surrogate = _SURROGATE.search(text)
+    if surrogate:  # only text from Python can hold one: a file that did would not have decoded
+        where = _index_location(file, text, surrogate.start())
+        message = f"U+{ord(surrogate.group()):04X} is half of a UTF-16 pair, not a character"
+        raise RubricError([error("yaml.encoding", message, where, "the text was decoded wrongly: read it as UTF-8")])
     if len(text.encode("utf-8")) > limits.max_file_bytes:
         raise _too_large(file, limits)
     invisible = _invisible_characters(text, file)
@@ -318,10 +324,9 @@ def read_file(path: str, limits: Limits = DEFAULT_LIMITS) -> Document:
     try:
         with open(path, "rb") as stream:
             raw = stream.read(limits.max_file_bytes + 1)
-    except OSError as problem:
-        raise RubricError(
-            [error("file.unreadable", f"cannot read the file: {problem.strerror or problem}", Location(path, 1, 1))]
-        ) from None
+    except (OSError, ValueError) as problem:  # ValueError: a path no file can have (a NUL, a lone surrogate)
+        reason = problem.strerror if isinstance(problem, OSError) and problem.strerror else str(problem)
+        raise RubricError([error("file.unreadable", f"cannot read the file: {reason}", Location(path, 1, 1))]) from None
     return read_bytes(raw, path, limits)
 
 
