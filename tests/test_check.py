@@ -475,3 +475,8 @@ def test_conclusion_compares_the_grade_with_the_bands_names_only() -> None:
         "    - {text: 差, when: 'grade == \"忧\"'}\n"
     )
     assert errors(text) == ["21:33 type.enum_value '忧' is not one of 优, 差"]
+
+
+def test_a_list_fact_whose_fields_are_not_a_mapping_is_a_schema_error() -> None:
+    text = make_rubric("- {id: a, name: A, weight: 10, score: 10}\n", extra_facts="rows: {label: R, type: list, fields: [x]}\n")
+    assert [e.split(" ")[1] for e in errors(text)] == ["schema.type"]

@@ -331,3 +331,17 @@ def test_numbers_in_text_and_from_python_are_bounded_like_the_file_reader(
     with pytest.raises(rubric.FactsError) as raised:
         rubric_2023.evaluate(dict(SEED, budget_total=value))
     assert [f"{d.code} {d.message}" for d in raised.value.diagnostics] == [expected]
+
+
+def test_python_text_with_half_a_surrogate_pair_is_refused(rubric_2023: rubric.Rubric) -> None:
+    with pytest.raises(rubric.FactsError) as raised:
+        rubric_2023.evaluate(dict(SEED, unit_name="海珠\ud800"))
+    assert [d.message for d in raised.value.diagnostics] == ["unit_name: text holding half of a UTF-16 pair is not text"]
+
+
+def test_json_escapes_of_a_character_beyond_the_basic_plane_are_joined(rubric_2023: rubric.Rubric) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8").replace("unit_name: 广州市海珠区信访局", 'unit_name: "广州市\\ud840\\udc00区"')
+    assert "\\ud840" in text
+    evaluation = rubric_2023.evaluate(facts_from_text(text, "f.yaml"))
+    assert evaluation.total == Decimal("99.5")
+    assert facts_from_text(text, "f.yaml").data["unit_name"] == "广州市\U00020000区"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -233,3 +235,18 @@ def test_a_path_no_file_can_have_is_unreadable(path: str, reason: str) -> None:
     with pytest.raises(RubricError) as raised:
         read_file(path)
     assert raised.value.code == "file.unreadable" and reason in raised.value.first.message
+
+
+def test_an_escaped_half_of_a_surrogate_pair_is_refused_at_its_escape() -> None:
+    document = read_text('a: "x\\ud800y"\n', "f.yaml")
+    assert [str(d) for d in document.diagnostics] == [
+        "f.yaml:1:6: error: an escape writes half of a UTF-16 pair without the other half (write the character itself)"
+    ]
+
+
+def test_a_named_pipe_is_not_read(tmp_path: Path) -> None:
+    pipe = tmp_path / "pipe.yaml"
+    os.mkfifo(pipe)
+    with pytest.raises(RubricError) as raised:
+        read_file(str(pipe))  # would block forever if opened for a plain read
+    assert str(raised.value) == f"{pipe}:1:1: error: cannot read the file: not a regular file"

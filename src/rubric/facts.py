@@ -115,6 +115,7 @@ def as_facts(facts: Facts | Mapping[str, Any], limits: Limits = DEFAULT_LIMITS) 
 
 _DATA_SCALARS = (str, bool, int, float, Decimal, type(None))
 _MAX_DIGITS = 40  # as the file reader allows
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _plain_data(value: Any, path: Path, depth: int, max_depth: int, problems: list[Diagnostic]) -> Any:
@@ -133,11 +134,13 @@ def _plain_data(value: Any, path: Path, depth: int, max_depth: int, problems: li
             problems.append(error("facts.range", f"{where}: a number beyond 10^20 or below 10^-20 is out of range"))
         elif type(value) is Decimal and len(value.as_tuple().digits) > _MAX_DIGITS:
             problems.append(error("facts.range", f"{where}: a number with more than {_MAX_DIGITS} digits"))
+        elif type(value) is str and _SURROGATE.search(value):
+            problems.append(error("facts.type", f"{where}: text holding half of a UTF-16 pair is not text"))
         return value
     if isinstance(value, Mapping):
         copied: dict[str, Any] = {}
         for key, item in value.items():
-            if type(key) is not str:
+            if type(key) is not str or _SURROGATE.search(key):
                 problems.append(error("facts.type", f"{where}: a key of type {type(key).__name__}; keys are text"))
                 continue
             copied[key] = _plain_data(item, path + (key,), depth + 1, max_depth, problems)

@@ -386,7 +386,7 @@ class _Builder:
         kinds = declaration["type"]
         kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
         fields: tuple[Fact, ...] = ()
-        if kinds == ("list",):
+        if kinds == ("list",) and isinstance(declaration.get("fields"), dict) and self.clean(path + ("fields",)):
             fields = tuple(self.fact(path + ("fields", name)) for name in declaration["fields"])
         bound = {key: _decimal(declaration[key]) if key in declaration else None for key in ("min", "max", "greater_than", "less_than")}
         default = declaration.get("default")

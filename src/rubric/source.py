@@ -10,7 +10,9 @@ duplicate keys, no anchors or aliases, no tags beyond the core ones, bounded siz
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -322,7 +324,12 @@ def read_bytes(raw: bytes, file: str, limits: Limits = DEFAULT_LIMITS) -> Docume
 def read_file(path: str, limits: Limits = DEFAULT_LIMITS) -> Document:
     """Read a file from disk; an unreadable file is a `RubricError` too."""
     try:
-        with open(path, "rb") as stream:
+        # Non-blocking, so that a named pipe or a device cannot hold the open; then only a regular
+        # file is read.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(descriptor, "rb") as stream:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                raise RubricError([error("file.unreadable", "cannot read the file: not a regular file", Location(path, 1, 1))])
             raw = stream.read(limits.max_file_bytes + 1)
     except (OSError, ValueError) as problem:  # ValueError: a path no file can have (a NUL, a lone surrogate)
         reason = problem.strerror if isinstance(problem, OSError) and problem.strerror else str(problem)
@@ -377,6 +384,22 @@ class _Converter:
             else:
                 message, hint = f"character U+{ord(character):04X} is not allowed in YAML", _CONTROL_HINT
             self.refuse(path, error("yaml.character", message, where, hint))
+
+    def joined_surrogates(self, node: ScalarNode, path: Path | None) -> str:
+        """JSON writes a character beyond U+FFFF as two escapes (\\ud840\\udc00), which PyYAML leaves
+        as two halves: join each pair into its character; a half without its pair is refused."""
+        text: str = node.value
+        if not _SURROGATE.search(text):
+            return text
+        try:
+            return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+        except UnicodeDecodeError:
+            start, end = node.start_mark.index, node.end_mark.index
+            escape = next((m for m in _ESCAPE.finditer(self.text, start, end) if _SURROGATE.match(_decode_escape(m.group()))), None)
+            where = _index_location(self.file, self.text, escape.start() if escape else start)
+            message = "an escape writes half of a UTF-16 pair without the other half"
+            self.refuse(path, error("yaml.character", message, where, "write the character itself"))
+            return text
 
     def refuse_tag(self, node: Node) -> None:
         self.diagnostics.append(
@@ -440,7 +463,7 @@ class _Converter:
                     node.style, node.start_mark.index, node.end_mark.index, node.start_mark.line, node.start_mark.column
                 )
             self.refuse_escaped_characters(node, path)
-            return text
+            return self.joined_surrogates(node, path)
         if tag == _NULL and _NULL_RE.match(text):
             return None
         if tag == _BOOL and _BOOL_RE.match(text):
