@@ -18,6 +18,7 @@ SUITES = [
     "test_source.py",
     "test_facts.py",
     "test_hostile_files.py",
+    "test_hostile_expressions.py",
 ]
 MEMORY_BYTES = 512 * 1024 * 1024  # address space of the child: interpreter, pytest, hypothesis and the suites
 SECONDS = 300
