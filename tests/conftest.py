@@ -33,6 +33,17 @@ facts:
   level: {{label: 等级, type: enum, values: [完善, 不够完善, 未建立]}}
 """
 
+# A list fact for rules over items (`targets` with kind, actual and a weight defaulting to 1).
+LIST_FACT = """\
+targets:
+  label: 指标
+  type: list
+  fields:
+    kind: {type: enum, values: [产出, 效益]}
+    actual: {type: ratio}
+    weight: {type: number, default: 1}
+"""
+
 
 def make_rubric(indicators: str, *, total: int = 10, extra_facts: str = "") -> str:
     """A rubric text with the standard header and facts, and the given indicators block.

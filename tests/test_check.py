@@ -6,7 +6,7 @@ key of the first indicator starts at column 5 and `    score: ` puts an expressi
 
 from __future__ import annotations
 
-from conftest import errors, make_rubric, warnings
+from conftest import LIST_FACT, errors, make_rubric, warnings
 
 
 def one_leaf(rule: str, *, weight: str = "10", extra_facts: str = "") -> str:
@@ -232,15 +232,6 @@ def test_items_over_a_fact_that_is_not_a_list() -> None:
     assert errors(text) == ["20:19 items.not_list items over 'done', which is not a list fact"]
 
 
-LIST_FACT = """\
-targets:
-  label: 指标
-  type: list
-  fields:
-    kind: {type: enum, values: [产出, 效益]}
-    actual: {type: ratio}
-    weight: {type: number, default: 1}
-"""
 
 
 def test_items_see_fields_and_check_them() -> None:

@@ -25,7 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import RUBRIC_2023, make_rubric
+from conftest import LIST_FACT, RUBRIC_2023, make_rubric
 
 import rubric
 from rubric.cli import main
@@ -125,15 +125,6 @@ def checks_hints(item: Case) -> bool:
 # spent_total, done, level), optional extra facts, `indicators:` and the indicators indented by 2.
 
 LEAF = "- id: a\n  name: A\n  weight: 10\n"
-LIST_FACT = """\
-targets:
-  label: 指标
-  type: list
-  fields:
-    kind: {type: enum, values: [产出, 效益]}
-    actual: {type: ratio}
-    weight: {type: number, default: 1}
-"""
 ID_RULE = "an id is a letter or _ followed by letters, digits or _ (at most 64), e.g. budget_total"
 
 
