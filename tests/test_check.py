@@ -232,8 +232,6 @@ def test_items_over_a_fact_that_is_not_a_list() -> None:
     assert errors(text) == ["20:19 items.not_list items over 'done', which is not a list fact"]
 
 
-
-
 def test_items_see_fields_and_check_them() -> None:
     text = one_leaf(
         "  items:\n"
