@@ -46,6 +46,9 @@ from .source import Document, Path, yaml11_reading
 
 NUMERIC_KINDS = frozenset({"integer", "number", "money", "ratio"})
 MONEY_UNITS = ("元", "万元", "亿元")
+# A name as written: ASCII name characters and any character outside ASCII (which Python may
+# read as a name character, or normalise into one).
+_NAME_RUN = re.compile(r"(?:[A-Za-z0-9_]|[^\x00-\x7f])+")
 _FORMAT_SPEC = re.compile(r"^(?:\.[0-6][f%])?\Z")
 _RESERVED_FIELDS = frozenset({"True", "False", "None", "true", "false", "value", language.SCORE_OF})
 _PLAIN_DECIMAL = re.compile(r"^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
@@ -752,9 +755,7 @@ class _ExpressionChecker:
         return self.owner.document.locate_in_scalar(self.expression.path, self.lead + offset)
 
     def node_at(self, node: ast.AST) -> Location:
-        column = getattr(node, "col_offset", 0)
-        characters = len(self.source.encode("utf-8")[:column].decode("utf-8", errors="ignore"))
-        return self.at(characters)
+        return self.at(self.char_offset(getattr(node, "col_offset", 0)))
 
     def fail(self, code: str, message: str, node: ast.AST | None, hint: str | None = None, offset: int | None = None) -> None:
         self.failed = True
@@ -794,7 +795,7 @@ class _ExpressionChecker:
         if comment is not None:
             self.fail("expr.comment", "comments (#) are not allowed inside an expression", None, "put comments on YAML lines", comment)
             return None
-        if self.foreign_names():
+        if self.foreign_names(tree):
             return None
         found = self.visit(tree.body, 1)
         if self.failed:
@@ -809,25 +810,37 @@ class _ExpressionChecker:
             return None
         return CheckedExpression(self.expression, tree, self.source, found, frozenset(self.names), frozenset(self.scores))
 
-    def foreign_names(self) -> bool:
-        """Refuse names outside ASCII. Python reads `ｓpent_total` (fullwidth s) as `spent_total`
-        after NFKC normalisation, so a look-alike would silently read a real fact; every id is
-        ASCII, so no such name can be meant."""
+    def foreign_names(self, tree: ast.AST) -> bool:
+        """Refuse names outside ASCII. Python reads `ｓpent_total` (fullwidth s) or `spent＿total`
+        (fullwidth low line) as `spent_total` after NFKC normalisation, so a look-alike would
+        silently read a real fact; every id is ASCII, so no such name can be meant. Any run of
+        name characters outside text literals that holds a non-ASCII character is refused whole."""
+        texts = [
+            (self.char_offset(node.col_offset), self.char_offset(node.end_col_offset or node.col_offset))
+            for node in ast.walk(tree)
+            if isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str))
+        ]
         found = False
-        for token in tokenize.generate_tokens(io.StringIO(self.source).readline):
-            if token.type == tokenize.NAME and not token.string.isascii():
-                found = True
-                normal = unicodedata.normalize("NFKC", token.string)
-                self.fail(
-                    "name.not_ascii",
-                    f"name {token.string!r} is not plain ASCII",
-                    None,
-                    f"it reads as {normal!r}: retype it with ASCII letters, digits and _"
-                    if normal.isascii()
-                    else "ids are written with ASCII letters, digits and _",
-                    token.start[1],
-                )
+        for run in _NAME_RUN.finditer(self.source):
+            name = run.group()
+            if name.isascii() or any(start <= run.start() < end for start, end in texts):
+                continue
+            found = True
+            normal = unicodedata.normalize("NFKC", name)
+            self.fail(
+                "name.not_ascii",
+                f"name {name!r} is not plain ASCII",
+                None,
+                f"it reads as {normal!r}: retype it with ASCII letters, digits and _"
+                if normal.isascii()
+                else "ids are written with ASCII letters, digits and _",
+                run.start(),
+            )
         return found
+
+    def char_offset(self, byte_offset: int) -> int:
+        """ast columns count UTF-8 bytes; the source is indexed by character."""
+        return len(self.source.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore"))
 
     def comment_offset(self) -> int | None:
         try:
@@ -887,7 +900,7 @@ class _ExpressionChecker:
         return ANY
 
     def visit_Name(self, node: ast.Name, depth: int) -> Type:
-        if node.id in FUNCTIONS:
+        if node.id in FUNCTIONS or node.id == language.SCORE_OF:
             self.fail("name.function_as_value", f"{node.id!r} is a function: call it, as in {node.id}(...)", node)
             return ANY
         if not self.owner.resolve(node.id, self.scope, self.node_at(node)):
@@ -931,11 +944,13 @@ class _ExpressionChecker:
     def visit_Compare(self, node: ast.Compare, depth: int) -> Type:
         left_node = node.left
         left = self.visit(left_node, depth + 1)
+        reported: set[int] = set()  # in `0 < x < 1`, x stands on both sides: one error for it
         for operator, right_node in zip(node.ops, node.comparators, strict=True):
             right = self.visit(right_node, depth + 1)
             if isinstance(operator, _ORDERING):
                 for side_node, side in ((left_node, left), (right_node, right)):
-                    if not _fits(side, NUMBER):
+                    if not _fits(side, NUMBER) and id(side_node) not in reported:
+                        reported.add(id(side_node))
                         self.fail(
                             "type.mismatch",
                             f"ordering (<, <=, >, >=) needs numbers, but {_show(self.source, side_node)} is {side}",
@@ -1120,11 +1135,19 @@ def _covers(earlier: tuple[str, str, Decimal, bool], later: tuple[str, str, Deci
 
 
 def _assigns(source: str) -> bool:
-    """Whether an unreadable expression has a lone `=` (outside strings), where `==` was surely meant."""
+    """Whether an unreadable expression has a lone `=` (outside strings, and not naming an
+    argument as in `f(x, key=1)`), where `==` was surely meant."""
+    tokens: list[tokenize.TokenInfo] = []
     try:
-        return any(token.string == "=" for token in tokenize.generate_tokens(io.StringIO(source).readline))
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.string == "=":
+                naming = len(tokens) >= 2 and tokens[-1].type == tokenize.NAME and tokens[-2].string in ("(", ",")
+                if not naming:
+                    return True
+            tokens.append(token)
     except (tokenize.TokenError, SyntaxError):
         return False
+    return False
 
 
 def _field_starts(text: str) -> list[int]:
