@@ -31,7 +31,15 @@ from .language import EvalFailure, describe_value
 from .limits import DEFAULT_LIMITS, Limits
 from .model import Constraint, Fact, RubricModel
 from .schema import StrictDraft202012, found_text, plain_path, readable
-from .source import Document, Path, canonical_json, yaml11_reading
+from .source import (
+    MAX_NUMBER_CHARACTERS,
+    SURROGATE,
+    Document,
+    Path,
+    canonical_json,
+    within_number_range,
+    yaml11_reading,
+)
 
 UNIT_EXPONENTS = {"元": 0, "万元": 4, "亿元": 8}
 _NUMBER_TEXT = r"-?[0-9]{1,21}(?:\.[0-9]{1,20})?"  # within the file reader's range and length
@@ -114,8 +122,6 @@ def as_facts(facts: Facts | Mapping[str, Any], limits: Limits = DEFAULT_LIMITS) 
 
 
 _DATA_SCALARS = (str, bool, int, float, Decimal, type(None))
-_MAX_DIGITS = 40  # as the file reader allows
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _plain_data(value: Any, path: Path, depth: int, max_depth: int, problems: list[Diagnostic]) -> Any:
@@ -130,17 +136,17 @@ def _plain_data(value: Any, path: Path, depth: int, max_depth: int, problems: li
         problems.append(error("facts.type", f"{where}: nested deeper than {max_depth} levels"))
         return None
     if type(value) in _DATA_SCALARS:
-        if type(value) in (int, Decimal) and not _within_reader_range(value):
+        if type(value) in (int, Decimal) and not within_number_range(value):
             problems.append(error("facts.range", f"{where}: a number beyond 10^20 or below 10^-20 is out of range"))
-        elif type(value) is Decimal and len(value.as_tuple().digits) > _MAX_DIGITS:
-            problems.append(error("facts.range", f"{where}: a number with more than {_MAX_DIGITS} digits"))
-        elif type(value) is str and _SURROGATE.search(value):
+        elif type(value) is Decimal and len(value.as_tuple().digits) > MAX_NUMBER_CHARACTERS:
+            problems.append(error("facts.range", f"{where}: a number with more than {MAX_NUMBER_CHARACTERS} digits"))
+        elif type(value) is str and SURROGATE.search(value):
             problems.append(error("facts.type", f"{where}: text holding half of a UTF-16 pair is not text"))
         return value
     if isinstance(value, Mapping):
         copied: dict[str, Any] = {}
         for key, item in value.items():
-            if type(key) is not str or _SURROGATE.search(key):
+            if type(key) is not str or SURROGATE.search(key):
                 problems.append(error("facts.type", f"{where}: a key of type {type(key).__name__}; keys are text"))
                 continue
             copied[key] = _plain_data(item, path + (key,), depth + 1, max_depth, problems)
@@ -155,12 +161,6 @@ def _plain_data(value: Any, path: Path, depth: int, max_depth: int, problems: li
         )
     )
     return None
-
-
-def _within_reader_range(number: int | Decimal) -> bool:
-    if isinstance(number, int):
-        return abs(number) < 10**21
-    return not number.is_finite() or number.is_zero() or abs(number.adjusted()) <= 20
 
 
 # -- the generated schema -----------------------------------------------------------------------

@@ -217,7 +217,15 @@ _ESCAPE = re.compile(r"\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|[0ab
 _NAMED_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f": "\f", "r": "\r", "e": "\x1b", "N": "\x85", "_": "\xa0", "L": "\u2028", "P": "\u2029"}
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+SURROGATE = re.compile("[\ud800-\udfff]")  # half of a UTF-16 pair: never a character
+MAX_NUMBER_CHARACTERS = 40  # of a number with a point or an exponent (30 for a whole number)
+
+
+def within_number_range(number: int | Decimal) -> bool:
+    """Numbers from 10^-20 to below 10^21 (and zero): what a file may hold, whoever gives it."""
+    if isinstance(number, int):
+        return abs(number) < 10**21
+    return not number.is_finite() or number.is_zero() or abs(number.adjusted()) <= 20
 _INVISIBLE_HINT = "delete it: it can make text read differently from how it looks"
 _CONTROL_HINT = "remove control characters from the file"
 
@@ -251,7 +259,7 @@ def read_text(text: str, file: str = "<string>", limits: Limits = DEFAULT_LIMITS
     """Parse `text`. A problem that stops the reading raises `RubricError`; the others (a repeated
     key, a refused tag, an ambiguous number) are kept in `Document.diagnostics`, so that later
     stages can report their own findings alongside."""
-    surrogate = _SURROGATE.search(text)
+    surrogate = SURROGATE.search(text)
     if surrogate:  # only text from Python can hold one: a file that did would not have decoded
         where = _index_location(file, text, surrogate.start())
         message = f"U+{ord(surrogate.group()):04X} is half of a UTF-16 pair, not a character"
@@ -389,13 +397,13 @@ class _Converter:
         """JSON writes a character beyond U+FFFF as two escapes (\\ud840\\udc00), which PyYAML leaves
         as two halves: join each pair into its character; a half without its pair is refused."""
         text: str = node.value
-        if not _SURROGATE.search(text):
+        if not SURROGATE.search(text):
             return text
         try:
             return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
         except UnicodeDecodeError:
             start, end = node.start_mark.index, node.end_mark.index
-            escape = next((m for m in _ESCAPE.finditer(self.text, start, end) if _SURROGATE.match(_decode_escape(m.group()))), None)
+            escape = next((m for m in _ESCAPE.finditer(self.text, start, end) if SURROGATE.match(_decode_escape(m.group()))), None)
             where = _index_location(self.file, self.text, escape.start() if escape else start)
             message = "an escape writes half of a UTF-16 pair without the other half"
             self.refuse(path, error("yaml.character", message, where, "write the character itself"))
@@ -481,15 +489,16 @@ class _Converter:
             if len(text) > 30:
                 self.refuse(path, error("yaml.number_too_long", "number has more than 30 digits", self.at(node)))
                 return text
-            if abs(int(text)) >= 10**21:
+            if not within_number_range(int(text)):
                 self.refuse(path, error("yaml.number_range", f"{text} is out of range (beyond 10^20 or below 10^-20)", self.at(node)))
             return int(text)
         if tag == _FLOAT and _FLOAT_RE.match(text):
-            if len(text) > 40:
-                self.refuse(path, error("yaml.number_too_long", "number has more than 40 characters", self.at(node)))
+            if len(text) > MAX_NUMBER_CHARACTERS:
+                message = f"number has more than {MAX_NUMBER_CHARACTERS} characters"
+                self.refuse(path, error("yaml.number_too_long", message, self.at(node)))
                 return text
             number = Decimal(text)
-            if abs(number.adjusted()) > 20:
+            if not within_number_range(number):
                 self.refuse(path, error("yaml.number_range", f"{text} is out of range (beyond 10^20 or below 10^-20)", self.at(node)))
             return number
         self.diagnostics.append(
