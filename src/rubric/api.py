@@ -35,15 +35,20 @@ class Rubric:
     compiled: CompiledRubric
     sha256: str  # of the rubric's canonical content: the same rubric in any layout has the same digest
 
-    def evaluate(self, facts: Facts | Mapping[str, Any]) -> Evaluation:
+    def evaluate(self, facts: Facts | Mapping[str, Any], *, trace: bool = True) -> Evaluation:
         """Score one department's facts (a `Facts` from `load_facts`, or a mapping).
+
+        With `trace=False` every indicator's trace is empty (scores, findings and report texts
+        are the same): the fast path for batches, where nobody reads how a score was reached.
 
         Raises `FactsError` with every problem of the facts, or `EvaluationError` when a rule
         cannot be computed for them, or when the evaluation is stopped by anything else (memory
         exhausted, a bug of ours): nothing else, apart from `KeyboardInterrupt`.
         """
         return _contained(
-            lambda: evaluate(self.compiled, prepare(self.compiled, facts), self.sha256), EvaluationError, self.file
+            lambda: evaluate(self.compiled, prepare(self.compiled, facts), self.sha256, trace=trace),
+            EvaluationError,
+            self.file,
         )
 
     def facts_schema(self) -> dict[str, Any]:

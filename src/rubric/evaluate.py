@@ -64,6 +64,9 @@ class Trace:
     raw: Decimal | None = None  # the rule's result on the indicator's own weight, before clamping
 
 
+_UNTRACED = Trace()
+
+
 @dataclass(frozen=True)
 class IndicatorResult:
     id: str
@@ -505,17 +508,19 @@ def _failure(indicator: Indicator | None, program: Program | None, scope: Mappin
     )
 
 
-def evaluate(compiled: CompiledRubric, facts: FactValues, rubric_sha256: str) -> Evaluation:
-    """Score `compiled` for converted `facts` (see `facts.prepare`); raise `EvaluationError` if a rule fails."""
+def evaluate(compiled: CompiledRubric, facts: FactValues, rubric_sha256: str, *, trace: bool = True) -> Evaluation:
+    """Score `compiled` for converted `facts` (see `facts.prepare`); raise `EvaluationError` if a rule fails.
+
+    With `trace=False` the traces are left empty, which is what a batch needs and costs less."""
     with decimal.localcontext(compiled.limits.decimal_context()):  # traps on, for every step below
         try:
-            return _evaluate(compiled, facts, rubric_sha256)
+            return _evaluate(compiled, facts, rubric_sha256, trace)
         except ArithmeticError:  # a decimal trap outside any rule: shares, findings
             where = Location(compiled.model.file, 1, 1)
             raise EvaluationError([error("evaluation.failed", "a number grew out of range", where)]) from None
 
 
-def _evaluate(compiled: CompiledRubric, facts: FactValues, rubric_sha256: str) -> Evaluation:
+def _evaluate(compiled: CompiledRubric, facts: FactValues, rubric_sha256: str, trace: bool) -> Evaluation:
     run = _Run(compiled, facts.values)
     model = compiled.model
     for root in model.indicators:
@@ -547,7 +552,7 @@ def _evaluate(compiled: CompiledRubric, facts: FactValues, rubric_sha256: str) -
             effective_weight=run.effective[indicator.id],
             score=run.scores[indicator.id],
             status="not_applicable" if run.not_applicable[indicator.id] else "scored",
-            trace=run.traces[indicator.id],
+            trace=run.traces[indicator.id] if trace else _UNTRACED,
             depth=run.depths[indicator.id],
             narrative=run.narratives.get(indicator.id, ()),
         )
