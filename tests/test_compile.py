@@ -13,8 +13,9 @@ import pytest
 from conftest import ROOT, make_rubric
 
 import rubric
-from rubric.compile import Evaluator, Program
+from rubric.compile import Program
 from rubric.errors import Location
+from rubric.interpret import Evaluator
 from rubric.language import EvalFailure
 
 
@@ -89,12 +90,16 @@ def test_evaluator_has_only_the_language_functions() -> None:
     "source",
     ["().__class__", "[1, 2]", "x[0]", "{'a': 1}", "f'{x}'", "(x := 1)", "rand()", "__import__('os')"],
 )
-def test_evaluator_refuses_unchecked_trees_too(source: str) -> None:
-    """Defence in depth: a tree that never went through the checker still cannot run."""
+def test_unchecked_trees_neither_compile_nor_run(source: str) -> None:
+    """Defence in depth: a tree that never went through the checker cannot become a program, and
+    the reference interpreter refuses to walk it."""
     tree = ast.parse(source, mode="eval").body
-    unchecked = Program(source, Location("x", 1, 1), tree, ())
+    with pytest.raises(EvalFailure, match=r"^cannot compile (Attribute|Tuple|List|Subscript|Dict|JoinedStr|NamedExpr|Call)"):
+        Program(source, Location("x", 1, 1), tree, ())
+    program = Program("x", Location("x", 1, 1), ast.parse("x", mode="eval").body, ("x",))
+    object.__setattr__(program, "tree", tree)  # what a tampered program would hold
     with pytest.raises(EvalFailure):
-        Evaluator().run(unchecked, {"x": Decimal(1)})
+        Evaluator().run(program, {"x": Decimal(1)})
 
 
 def test_rubric_pickles_and_runs_the_same_after() -> None:

@@ -424,7 +424,7 @@ def test_decimal_bounds_belong_to_each_rubric_not_to_the_process() -> None:
 def test_anything_escaping_an_evaluation_becomes_an_evaluation_error(
     monkeypatch: pytest.MonkeyPatch, rubric_2023: rubric.Rubric, raised: BaseException, code: str
 ) -> None:
-    def fail(*arguments: object) -> None:
+    def fail(*arguments: object, **keywords: object) -> None:
         raise raised
 
     monkeypatch.setattr("rubric.api.evaluate", fail)
@@ -436,7 +436,7 @@ def test_anything_escaping_an_evaluation_becomes_an_evaluation_error(
 
 
 def test_an_interrupt_is_not_swallowed(monkeypatch: pytest.MonkeyPatch, rubric_2023: rubric.Rubric) -> None:
-    def interrupt(*arguments: object) -> None:
+    def interrupt(*arguments: object, **keywords: object) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr("rubric.api.evaluate", interrupt)

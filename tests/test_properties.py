@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import rubric
-from rubric.compile import Evaluator
+from rubric.interpret import Evaluator
 from rubric.language import EvalFailure
 from rubric.source import read_bytes
 

@@ -117,6 +117,7 @@ class CheckedExpression:
     type: Type
     names: frozenset[str]  # facts, lets and fields read
     scores: frozenset[str]  # indicators whose scores are read with score_of()
+    name_types: tuple[tuple[str, Type], ...] = ()  # each name read and its type, sorted: what the compiler relies on
 
 
 @dataclass(frozen=True)
@@ -745,7 +746,7 @@ class _ExpressionChecker:
         self.reads_scores = reads_scores
         self.failed = False
         self.nodes = 0
-        self.names: set[str] = set()
+        self.names: dict[str, Type] = {}
         self.scores: set[str] = set()
         self.too_deep = False
         self.lead = 0
@@ -808,7 +809,15 @@ class _ExpressionChecker:
                 _type_hint(found, expected),
             )
             return None
-        return CheckedExpression(self.expression, tree, self.source, found, frozenset(self.names), frozenset(self.scores))
+        return CheckedExpression(
+            self.expression,
+            tree,
+            self.source,
+            found,
+            frozenset(self.names),
+            frozenset(self.scores),
+            tuple(sorted(self.names.items())),
+        )
 
     def foreign_names(self, tree: ast.AST) -> bool:
         """Refuse names outside ASCII. Python reads `ｓpent_total` (fullwidth s) or `spent＿total`
@@ -906,7 +915,7 @@ class _ExpressionChecker:
         if not self.owner.resolve(node.id, self.scope, self.node_at(node)):
             self.failed = True
             return ANY
-        self.names.add(node.id)
+        self.names[node.id] = self.scope[node.id].type
         return self.scope[node.id].type
 
     def expect(self, node: ast.AST, depth: int, wanted: Type, role: str) -> Type:

@@ -1,13 +1,23 @@
-"""Stage 5: turn checked expressions into programs that run on simpleeval, and plan the order.
+"""Stage 5: turn checked expressions into Python functions, and plan the order of evaluation.
 
-simpleeval walks a syntax tree with a table from node type to handler. Here that table holds
-only the handlers of the node types the checker allows, the operators are exact-decimal ones
-that refuse mixed types, the functions are the language's own (simpleeval's `rand`, `randint`,
-`int`, `float` and `str` are gone), and number literals are replaced by exact `Decimal`s taken
-from their source text. Trees are parsed once at load; running a program never parses text.
+Each checked program is translated, node by node, from its checked syntax tree into a new
+Python syntax tree that we build ourselves, then compiled once, at load, into one function of
+the evaluation's scope. The author's text is never compiled: only trees made of the node types
+the checker allows (constants, names, arithmetic, comparisons, `and`/`or`/`not`, `if`/`else`
+and the language's functions) reach `compile`, and the function runs with no builtins at all.
+Names become reads of the scope mapping, never Python variables, so no name an author writes
+can reach anything but a fact, a let, a field or a score.
 
-A compiled rubric holds only frozen dataclasses, tuples and syntax trees: it is immutable after
-load, shares nothing mutable between evaluations, and pickles.
+Types come from the checker: where it proved both operands are numbers, `a + b` is Python's own
+exact `Decimal` addition; where a value's type is known only at run time (a fact declared with
+several types), the operation goes through a function that checks its operands and fails with
+a message. Division always goes through one, for its message. Number literals are the exact
+`Decimal`s of their source text (0.1 stays 0.1, not a float).
+
+A compiled rubric holds frozen dataclasses, tuples, syntax trees and these functions: it is
+immutable after load and shares nothing mutable between evaluations. A program pickles as its
+tree and is compiled again when unpickled. `interpret.py` holds the reference interpreter that
+the test suite compares these functions with.
 """
 
 from __future__ import annotations
@@ -17,15 +27,13 @@ import copy
 import decimal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, DivisionByZero, InvalidOperation, Overflow
 from typing import Any
-
-import simpleeval
 
 from . import language
 from .check import CheckedExpression, CheckedTemplate, CheckResult
 from .errors import Diagnostic, Location
-from .language import EvalFailure, describe_value
+from .language import BOOLEAN, NUMBER, EvalFailure, Type, describe_value
 from .limits import DEFAULT_LIMITS, Limits
 from .model import ItemsRule, MatchRule, RubricModel
 from .source import Path
@@ -35,12 +43,37 @@ Value = Decimal | bool | str | tuple[Any, ...]
 
 @dataclass(frozen=True)
 class Program:
-    """One checked expression, ready to run: its tree with exact literals, and where it came from."""
+    """One checked expression, ready to run: its function, and the tree and text it came from.
+
+    `function(scope)` raises whatever Python raises (see `failure_reason`); `evaluate` is the
+    convenient, slower form. `cost` is the number of parts of the tree: each run of the program
+    counts that much against `Limits.max_steps`.
+    """
 
     source: str
     location: Location
-    tree: ast.expr
+    tree: ast.expr  # exact literals, and score_of("id") as the name of that score
     names: tuple[str, ...]  # every name it reads, so that a trace can show their values
+    types: tuple[tuple[str, Type], ...] = ()  # the checked type of each name read
+    cost: int = field(init=False, compare=False, repr=False)
+    function: Callable[[Mapping[str, Value]], Value] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cost", sum(1 for _ in _parts(self.tree)))
+        object.__setattr__(self, "function", _function(self.tree, dict(self.types)))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Program, (self.source, self.location, self.tree, self.names, self.types))
+
+    def evaluate(self, scope: Mapping[str, Value], limits: Limits = DEFAULT_LIMITS) -> Value:
+        """The program's value for `scope`, in the limits' decimal context; any failure is an `EvalFailure`."""
+        if self.cost > limits.max_steps:
+            raise EvalFailure(steps_exceeded(limits))
+        with decimal.localcontext(limits.decimal_context()):
+            try:
+                return self.function(scope)
+            except Exception as problem:  # noqa: BLE001 - every way a program fails, named by failure_reason
+                raise EvalFailure(failure_reason(problem)) from None
 
 
 @dataclass(frozen=True)
@@ -71,8 +104,9 @@ def compile_rubric(model: RubricModel, checked: CheckResult, limits: Limits = DE
 
 def _program(checked: CheckedExpression) -> Program:
     tree = _Lowering(checked.source).visit(copy.deepcopy(checked.tree.body))
-    reads = checked.names | {language.score_name(indicator_id) for indicator_id in checked.scores}
-    return Program(checked.source, checked.expression.location, tree, tuple(sorted(reads)))
+    scores = {language.score_name(indicator_id): NUMBER for indicator_id in checked.scores}
+    types = tuple(sorted({**dict(checked.name_types), **scores}.items()))
+    return Program(checked.source, checked.expression.location, tree, tuple(name for name, _ in types), types)
 
 
 class _Lowering(ast.NodeTransformer):
@@ -131,7 +165,7 @@ def _order(model: RubricModel, dependencies: Mapping[str, frozenset[str]]) -> tu
     return tuple(done)
 
 
-# -- running programs -------------------------------------------------------------------------
+# -- the operations whose operands are checked when they run --------------------------------
 
 
 def _numbers(symbol: str, left: object, right: object) -> None:
@@ -173,6 +207,10 @@ def _equal(left: object, right: object) -> bool:
     return type(left) is type(right) and left == right
 
 
+def _not_equal(left: object, right: object) -> bool:
+    return not _equal(left, right)
+
+
 def _not(value: object) -> bool:
     if type(value) is not bool:
         raise EvalFailure(f"'not' needs a boolean, got {describe_value(value)}")
@@ -201,53 +239,139 @@ OPERATORS: dict[type, Callable[..., Any]] = {
     ast.Gt: _ordering(">", lambda a, b: a > b),
     ast.GtE: _ordering(">=", lambda a, b: a >= b),
     ast.Eq: _equal,
-    ast.NotEq: lambda left, right: not _equal(left, right),
+    ast.NotEq: _not_equal,
     ast.Not: _not,
     ast.USub: _negate,
     ast.UAdd: _plus,
 }
 
-FUNCTION_TABLE = {name: function.implementation for name, function in language.FUNCTIONS.items()}
+
+def failure_reason(problem: BaseException) -> str:
+    """Why a program failed, for its author: what `Program.function` raised, in words."""
+    if isinstance(problem, EvalFailure):
+        return str(problem)
+    if isinstance(problem, DivisionByZero):
+        return "division by zero"
+    if isinstance(problem, (Overflow, InvalidOperation)):
+        return "a number grew out of range"
+    if isinstance(problem, MemoryError):
+        return "out of memory"
+    return f"cannot evaluate: {problem}"
 
 
-class Evaluator(simpleeval.SimpleEval):  # type: ignore[misc]
-    """simpleeval restricted to the checked node types, our operators and our functions.
+def steps_exceeded(limits: Limits) -> str:
+    return f"more than {limits.max_steps} steps in one evaluation (Limits.max_steps)"
 
-    One evaluator serves one evaluation call and is not shared between threads; the compiled
-    rubric it runs is never changed. It counts every part it evaluates, across all the programs
-    it runs, against `Limits.max_steps`.
-    """
 
-    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
-        super().__init__(operators=OPERATORS, functions=FUNCTION_TABLE, names={})
-        self.context = limits.decimal_context()
-        self.max_steps = limits.max_steps
-        self.steps = 0
-        allowed = (ast.Constant, ast.Name, ast.UnaryOp, ast.BinOp, ast.BoolOp, ast.Compare, ast.IfExp, ast.Call)
-        handlers: dict[type, Callable[..., Any]] = dict(self.nodes)
-        self.nodes: dict[type, Callable[..., Any]] = {node_type: handlers[node_type] for node_type in allowed}
+# -- translation to Python ------------------------------------------------------------------
 
-    def run(self, program: Program, names: Mapping[str, Value]) -> Value:
-        """The program's value for `names`; any failure is an `EvalFailure` saying why."""
-        self.names = names
-        self.expr = program.source
-        try:
-            with decimal.localcontext(self.context):
-                result: Value = self._eval(program.tree)
-        except decimal.DivisionByZero:
-            raise EvalFailure("division by zero") from None
-        except (decimal.Overflow, decimal.InvalidOperation):
-            raise EvalFailure("a number grew out of range") from None
-        except simpleeval.InvalidExpression as problem:
-            raise EvalFailure(f"cannot evaluate: {problem}") from None
-        except (TypeError, ValueError, ArithmeticError, KeyError, RecursionError) as problem:
-            raise EvalFailure(f"cannot evaluate: {problem}") from None
-        except MemoryError:
-            raise EvalFailure("out of memory") from None
-        return result
+_SCOPE = "scope"  # the function's one parameter; every name an author wrote is read from it
+_RAW_ARITHMETIC = (ast.Add, ast.Sub, ast.Mult)  # exact on two Decimals; division keeps its message
+_ORDERINGS = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
+_FUNCTIONS = {f"function_{name}": function.implementation for name, function in language.FUNCTIONS.items()}
+_OPERATOR_NAMES = {operator: f"operator_{operator.__name__}" for operator in OPERATORS}
+_HELPERS: dict[str, Any] = {
+    **_FUNCTIONS,
+    **{_OPERATOR_NAMES[operator]: implementation for operator, implementation in OPERATORS.items()},
+    "number_min": min,  # min and max of arguments proved to be numbers need no check
+    "number_max": max,
+}
 
-    def _eval(self, node: ast.AST) -> Any:
-        self.steps += 1
-        if self.steps > self.max_steps:
-            raise EvalFailure(f"more than {self.max_steps} steps in one evaluation (Limits.max_steps)")
-        return super()._eval(node)
+
+def _parts(tree: ast.expr) -> list[ast.expr]:
+    """The parts an evaluation walks: every expression node but the name of a called function."""
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    return [node for node in ast.walk(tree) if isinstance(node, ast.expr) and id(node) not in called]
+
+
+def _function(tree: ast.expr, types: Mapping[str, Type]) -> Callable[[Mapping[str, Value]], Value]:
+    translation = _Translation(types)
+    body, _ = translation.translate(tree)
+    parameters = ast.arguments(posonlyargs=[], args=[ast.arg(_SCOPE)], kwonlyargs=[], kw_defaults=[], defaults=[])
+    module = ast.fix_missing_locations(ast.Expression(ast.Lambda(parameters, body)))
+    code = compile(module, "<rubric program>", "eval", dont_inherit=True)
+    namespace: dict[str, Any] = {"__builtins__": {}, **_HELPERS, **translation.constants}
+    function: Callable[[Mapping[str, Value]], Value] = eval(code, namespace)  # noqa: S307 - a tree we built, see above
+    return function
+
+
+class _Translation:
+    """A lowered, checked tree to a Python tree, with each node's type as the checker proved it."""
+
+    def __init__(self, types: Mapping[str, Type]):
+        self.types = types
+        self.constants: dict[str, Decimal] = {}
+
+    def translate(self, node: ast.expr) -> tuple[ast.expr, Type | None]:
+        """The Python node, and the type it is known to have (None: known only at run time)."""
+        if isinstance(node, ast.Constant):
+            return self.constant(node.value)
+        if isinstance(node, ast.Name):
+            known = self.types.get(node.id)
+            read = ast.Subscript(ast.Name(_SCOPE, ast.Load()), ast.Constant(node.id), ast.Load())
+            return read, known if known in (NUMBER, BOOLEAN) or (known and known.kind == "text") else None
+        if isinstance(node, ast.BinOp):
+            (left, left_type), (right, right_type) = self.translate(node.left), self.translate(node.right)
+            if isinstance(node.op, _RAW_ARITHMETIC) and left_type == right_type == NUMBER:
+                return ast.BinOp(left, node.op, right), NUMBER
+            return self.call(_OPERATOR_NAMES[type(node.op)], [left, right]), NUMBER
+        if isinstance(node, ast.UnaryOp):
+            operand, operand_type = self.translate(node.operand)
+            if isinstance(node.op, ast.Not):
+                return (ast.UnaryOp(ast.Not(), operand) if operand_type == BOOLEAN else self.call("operator_Not", [operand])), BOOLEAN
+            if isinstance(node.op, ast.UAdd):  # `+x` on a Decimal would round it to the context
+                return (operand if operand_type == NUMBER else self.call("operator_UAdd", [operand])), NUMBER
+            return (ast.UnaryOp(ast.USub(), operand) if operand_type == NUMBER else self.call("operator_USub", [operand])), NUMBER
+        if isinstance(node, ast.BoolOp):
+            return ast.BoolOp(node.op, [self.translate(value)[0] for value in node.values]), BOOLEAN
+        if isinstance(node, ast.Compare):
+            return self.compare(node), BOOLEAN
+        if isinstance(node, ast.IfExp):
+            (test, _), (body, body_type), (orelse, orelse_type) = map(self.translate, (node.test, node.body, node.orelse))
+            return ast.IfExp(test, body, orelse), body_type if body_type == orelse_type else None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in language.FUNCTIONS:
+            arguments = [self.translate(argument) for argument in node.args]
+            name = f"function_{node.func.id}"
+            if node.func.id in ("min", "max") and all(known == NUMBER for _, known in arguments):
+                name = f"number_{node.func.id}"
+            return self.call(name, [argument for argument, _ in arguments]), NUMBER
+        raise EvalFailure(f"cannot compile {type(node).__name__}: the checker does not allow it")
+
+    def constant(self, value: object) -> tuple[ast.expr, Type | None]:
+        if type(value) is Decimal:
+            name = f"constant_{len(self.constants)}"
+            self.constants[name] = value
+            return ast.Name(name, ast.Load()), NUMBER
+        if type(value) is bool:
+            return ast.Constant(value), BOOLEAN
+        if type(value) is str:
+            return ast.Constant(value), Type("text")
+        raise EvalFailure(f"cannot compile the constant {value!r}: the checker does not allow it")
+
+    def compare(self, node: ast.Compare) -> ast.expr:
+        """A chain such as `0 < x <= 1`: Python's own when every link is proved well typed, else
+        each link checked, joined by `and` (which, like the chain, stops at the first false link)."""
+        operands = [self.translate(operand) for operand in (node.left, *node.comparators)]
+        raw = all(
+            self.is_raw(operator, left_type, right_type)
+            for operator, (_, left_type), (_, right_type) in zip(node.ops, operands, operands[1:], strict=False)
+        )
+        if raw:
+            return ast.Compare(operands[0][0], list(node.ops), [operand for operand, _ in operands[1:]])
+        links = [
+            self.call(_OPERATOR_NAMES[type(operator)], [copy.deepcopy(left), copy.deepcopy(right)])
+            for operator, (left, _), (right, _) in zip(node.ops, operands, operands[1:], strict=False)
+        ]
+        return links[0] if len(links) == 1 else ast.BoolOp(ast.And(), links)
+
+    @staticmethod
+    def is_raw(operator: ast.cmpop, left: Type | None, right: Type | None) -> bool:
+        if isinstance(operator, _ORDERINGS):
+            return left == right == NUMBER
+        if isinstance(operator, (ast.Eq, ast.NotEq)):
+            return left is not None and right is not None and left.kind == right.kind
+        return False
+
+    @staticmethod
+    def call(name: str, arguments: list[ast.expr]) -> ast.expr:
+        return ast.Call(ast.Name(name, ast.Load()), arguments, [])

@@ -26,10 +26,10 @@ from typing import Any, Literal
 
 from . import language
 from .check import Placeholder
-from .compile import CompiledRubric, Evaluator, Program, Value
+from .compile import CompiledRubric, Program, Value, failure_reason, steps_exceeded
 from .errors import Location, RubricError, error
 from .facts import FactValues
-from .language import EvalFailure, describe_value, round_decimal
+from .language import describe_value, round_decimal
 from .model import (
     DeductionRule,
     Expression,
@@ -195,7 +195,9 @@ class _Run:
         self.compiled = compiled
         self.model = compiled.model
         self.facts = facts
-        self.evaluator = Evaluator(compiled.limits)
+        self.programs = compiled.programs
+        self.steps = 0
+        self.max_steps = compiled.limits.max_steps
         self.indicators = {indicator.id: indicator for indicator in self.model.all_indicators()}
         self.parents: dict[str, str | None] = {}
         self.depths: dict[str, int] = {}
@@ -219,11 +221,14 @@ class _Run:
     # -- running one program ----------------------------------------------------------------
 
     def run(self, expression: Expression, scope: Mapping[str, Value], indicator: Indicator | None) -> Value:
-        program = self.compiled.programs[expression.path]
+        program = self.programs[expression.path]
+        self.steps += program.cost
+        if self.steps > self.max_steps:
+            raise _failure(indicator, program, scope, steps_exceeded(self.compiled.limits))
         try:
-            return self.evaluator.run(program, scope)
-        except EvalFailure as problem:
-            raise _failure(indicator, program, scope, str(problem)) from None
+            return program.function(scope)
+        except Exception as problem:  # noqa: BLE001 - every way a program fails, named by failure_reason
+            raise _failure(indicator, program, scope, failure_reason(problem)) from None
 
     def number(self, expression: Expression, scope: Mapping[str, Value], indicator: Indicator) -> Decimal:
         value = self.run(expression, scope, indicator)

@@ -25,7 +25,7 @@ import jsonschema
 from jsonschema.exceptions import ValidationError
 
 from . import source
-from .compile import CompiledRubric, Evaluator, Value
+from .compile import CompiledRubric, Program, Value
 from .errors import Diagnostic, Location, RubricError, error
 from .language import EvalFailure, describe_value
 from .limits import DEFAULT_LIMITS, Limits
@@ -478,13 +478,12 @@ def _convert_list(fact: Fact, raw: Any, path: Path, facts: Facts, problems: list
 def _constraint_problems(
     compiled: CompiledRubric, model: RubricModel, facts: Facts, values: Mapping[str, Value]
 ) -> list[tuple[Path, Diagnostic]]:
-    evaluator = Evaluator(compiled.limits)
     problems: list[tuple[Path, Diagnostic]] = []
     for constraint in model.constraints:
         program = compiled.programs[constraint.require.path]
         if not all(name in values for name in program.names):
             continue  # it reads an optional fact that was not given
-        failure = _failed(evaluator, program, values, constraint)
+        failure = _failed(program, values, constraint, compiled.limits)
         if failure is not None:
             first = program.names[0] if program.names else None
             location = facts.locate((first,)) if first else None
@@ -501,17 +500,17 @@ def _constraint_problems(
                 program = compiled.programs[constraint.require.path]
                 if not all(name in scope for name in program.names):
                     continue
-                failure = _failed(evaluator, program, scope, constraint)
+                failure = _failed(program, scope, constraint, compiled.limits)
                 if failure is not None:
                     location = facts.locate((fact.id, index))
                     problems.append(((fact.id, index), error("facts.constraint", f"{fact.id}[{index}]: {failure}", location)))
     return problems
 
 
-def _failed(evaluator: Evaluator, program: Any, scope: Mapping[str, Value], constraint: Constraint) -> str | None:
+def _failed(program: Program, scope: Mapping[str, Value], constraint: Constraint, limits: Limits) -> str | None:
     """The message of a constraint these values do not meet, with the values it read; or None."""
     try:
-        met = evaluator.run(program, scope) is True
+        met = program.evaluate(scope, limits) is True
         reason = ""
     except EvalFailure as problem:
         met, reason = False, f"; {problem}"
