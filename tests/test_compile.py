@@ -155,7 +155,7 @@ def test_evaluation_order_puts_what_is_read_first() -> None:
             - {id: second, name: S, weight: 5, score: 5}
         """
     )
-    assert rubric.load(text).compiled.order == ("second", "first", "p")
+    assert [indicator.id for indicator in rubric.load(text).compiled.order] == ["second", "first", "p"]
 
 
 def test_running_a_program_never_parses_text(monkeypatch: pytest.MonkeyPatch) -> None:

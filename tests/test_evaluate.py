@@ -498,3 +498,29 @@ def test_item_weights_that_overflow_give_an_evaluation_error() -> None:
     assert [(d.code, d.message, d.location.line if d.location else 0) for d in raised.value.diagnostics] == [
         ("evaluation.failed", "indicator 'a': a number grew out of range", 18)  # after one extra fact line
     ]
+
+
+def test_without_trace_scores_and_findings_are_the_same_and_traces_and_report_texts_are_left_out(
+    rubric_2023: rubric.Rubric,
+) -> None:
+    changed = facts(spent_total=Decimal("789.16"), audit_issues=2)
+    full = rubric_2023.evaluate(changed)
+    fast = rubric_2023.evaluate(changed, trace=False)
+    assert (fast.total, fast.maximum, fast.grade, fast.findings) == (full.total, full.maximum, full.grade, full.findings)
+    assert [(i.id, i.score, i.status, i.effective_weight, i.parent, i.depth) for i in fast.indicators] == [
+        (i.id, i.score, i.status, i.effective_weight, i.parent, i.depth) for i in full.indicators
+    ]
+    assert full.indicator("spending_rate").trace.steps and full.narrative.conclusion
+    assert {i.trace for i in fast.indicators} == {rubric.Trace()}
+    assert {i.narrative for i in fast.indicators} == {()}
+    assert fast.narrative == rubric.Narrative(None, (), ())
+
+
+def test_results_are_ordinary_frozen_dataclasses(rubric_2023: rubric.Rubric) -> None:
+    """Results are built by setting all their fields at once; they must be what __init__ makes."""
+    made = rubric_2023.evaluate(facts()).indicator("completion")
+    fields = {name: getattr(made, name) for name in made.__dataclass_fields__}
+    assert made == rubric.IndicatorResult(**fields) and hash(made) == hash(rubric.IndicatorResult(**fields))
+    assert pickle.loads(pickle.dumps(made)) == made and repr(made) == repr(rubric.IndicatorResult(**fields))
+    with pytest.raises(AttributeError):
+        made.score = Decimal(0)  # type: ignore[misc]

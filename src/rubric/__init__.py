@@ -12,6 +12,7 @@ from .evaluate import (
     EvaluationError,
     Finding,
     IndicatorResult,
+    Narrative,
     Provenance,
     Trace,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "IndicatorResult",
     "Limits",
     "Location",
+    "Narrative",
     "Provenance",
     "Rubric",
     "RubricError",

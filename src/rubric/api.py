@@ -38,8 +38,9 @@ class Rubric:
     def evaluate(self, facts: Facts | Mapping[str, Any], *, trace: bool = True) -> Evaluation:
         """Score one department's facts (a `Facts` from `load_facts`, or a mapping).
 
-        With `trace=False` every indicator's trace is empty (scores, findings and report texts
-        are the same): the fast path for batches, where nobody reads how a score was reached.
+        With `trace=False` the scores, grade and findings are the same, but no trace is built and
+        no report sentence is written (every `trace` is empty, every `narrative` too): the fast
+        path for batches, where nobody reads how a score was reached or the written report.
 
         Raises `FactsError` with every problem of the facts, or `EvaluationError` when a rule
         cannot be computed for them, or when the evaluation is stopped by anything else (memory

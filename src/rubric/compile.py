@@ -31,11 +31,11 @@ from decimal import Decimal, DivisionByZero, InvalidOperation, Overflow
 from typing import Any
 
 from . import language
-from .check import CheckedExpression, CheckedTemplate, CheckResult
+from .check import CheckedExpression, CheckedTemplate, CheckResult, Placeholder
 from .errors import Diagnostic, Location
 from .language import BOOLEAN, NUMBER, EvalFailure, Type, describe_value
 from .limits import DEFAULT_LIMITS, Limits
-from .model import ItemsRule, MatchRule, RubricModel
+from .model import Indicator, ItemsRule, MatchRule, RubricModel
 from .source import Path
 
 Value = Decimal | bool | str | tuple[Any, ...]
@@ -78,28 +78,116 @@ class Program:
 
 @dataclass(frozen=True)
 class CompiledRubric:
+    """Everything an evaluation needs that does not depend on the facts, worked out once."""
+
     model: RubricModel
     programs: Mapping[Path, Program] = field(compare=False)
     templates: Mapping[Path, CheckedTemplate] = field(compare=False)
-    order: tuple[str, ...]  # indicator ids, each after every indicator it reads
+    order: tuple[Indicator, ...]  # each after every indicator it reads
     scores_read: Mapping[str, tuple[str, ...]]  # indicator id -> ids whose scores its rule and lets read
     names_read: Mapping[str, tuple[str, ...]]  # indicator id -> every name its own programs read
     warnings: tuple[Diagnostic, ...]
     limits: Limits
+    indicators: tuple[Indicator, ...] = field(compare=False)  # in tree order
+    parents: Mapping[str, str | None] = field(compare=False)
+    depths: Mapping[str, int] = field(compare=False)
+    traced_reads: Mapping[str, tuple[str, ...]] = field(compare=False)  # what a trace shows as read, if given
+    placeholders: Mapping[Path, tuple[str, ...]] = field(compare=False)  # the names a template or condition needs
+    score_names: Mapping[str, str] = field(compare=False)  # indicator id -> the name its score has in a scope
+    full_shares: Mapping[str, Decimal] = field(compare=False)  # effective weights when every indicator applies
 
 
 def compile_rubric(model: RubricModel, checked: CheckResult, limits: Limits = DEFAULT_LIMITS) -> CompiledRubric:
     programs = {path: _program(expression) for path, expression in checked.expressions.items()}
+    indicators = tuple(model.all_indicators())
+    by_id = {indicator.id: indicator for indicator in indicators}
+    scores_read = {key: tuple(sorted(value)) for key, value in checked.scores_read.items()}
+    names_read = _names_read(model, programs)
     return CompiledRubric(
         model=model,
         programs=programs,
         templates=dict(checked.templates),
-        order=_order(model, checked.dependencies),
-        scores_read={key: tuple(sorted(value)) for key, value in checked.scores_read.items()},
-        names_read=_names_read(model, programs),
+        order=tuple(by_id[indicator_id] for indicator_id in _order(model, checked.dependencies)),
+        scores_read=scores_read,
+        names_read=names_read,
         warnings=tuple(d for d in checked.diagnostics if not d.is_error),
         limits=limits,
+        indicators=indicators,
+        parents={child.id: parent.id for parent in indicators for child in parent.children}
+        | {root.id: None for root in model.indicators},
+        depths=_depths(model),
+        traced_reads=_traced_reads(model, indicators, scores_read, names_read),
+        placeholders=_placeholders(checked, programs),
+        score_names={indicator.id: language.score_name(indicator.id) for indicator in indicators},
+        full_shares=full_shares(model.indicators, model.total, limits),
     )
+
+
+def full_shares(siblings: tuple[Indicator, ...], available: Decimal, limits: Limits) -> dict[str, Decimal]:
+    """Each indicator's effective weight when all apply: its share of its parent's, in proportion
+    to its weight among its siblings (top level: of the total). The evaluation computes the same
+    for the applicable indicators when some are not; this is that computation done once."""
+    shares: dict[str, Decimal] = {}
+    with decimal.localcontext(limits.decimal_context()):
+        share_out(siblings, available, lambda indicator: True, shares)
+    return shares
+
+
+def share_out(
+    siblings: tuple[Indicator, ...], available: Decimal, applies: Callable[[Indicator], bool], shares: dict[str, Decimal]
+) -> None:
+    applicable = [sibling for sibling in siblings if applies(sibling)]
+    weights = sum((sibling.weight for sibling in applicable), Decimal(0))
+    for sibling in siblings:
+        if not applies(sibling) or weights == 0:
+            effective = Decimal(0)
+        elif weights == available:
+            effective = sibling.weight
+        else:
+            effective = sibling.weight * available / weights
+        shares[sibling.id] = effective
+        share_out(sibling.children, effective, applies, shares)
+
+
+def _depths(model: RubricModel) -> dict[str, int]:
+    depths: dict[str, int] = {}
+
+    def visit(indicator: Indicator, depth: int) -> None:
+        depths[indicator.id] = depth
+        for child in indicator.children:
+            visit(child, depth + 1)
+
+    for root in model.indicators:
+        visit(root, 0)
+    return depths
+
+
+def _traced_reads(
+    model: RubricModel,
+    indicators: tuple[Indicator, ...],
+    scores_read: Mapping[str, tuple[str, ...]],
+    names_read: Mapping[str, tuple[str, ...]],
+) -> dict[str, tuple[str, ...]]:
+    """The facts and scores an indicator's trace shows: what its programs read, but its own lets,
+    the fields of items and the scores it does not depend on; each shown if it has a value."""
+    facts = {fact.id for fact in model.facts}
+    traced = {}
+    for indicator in indicators:
+        scores = {language.score_name(other) for other in scores_read.get(indicator.id, ())}
+        lets = {name for name, _ in indicator.lets}
+        traced[indicator.id] = tuple(
+            name for name in names_read[indicator.id] if (name in facts or name in scores) and name not in lets
+        )
+    return traced
+
+
+def _placeholders(checked: CheckResult, programs: Mapping[Path, Program]) -> dict[Path, tuple[str, ...]]:
+    """For each template, the names it fills in; for each program, the names it reads."""
+    needed = {
+        path: tuple(part.name for part in template.zh + (template.en or ()) if isinstance(part, Placeholder))
+        for path, template in checked.templates.items()
+    }
+    return needed | {path: program.names for path, program in programs.items()}
 
 
 def _program(checked: CheckedExpression) -> Program:

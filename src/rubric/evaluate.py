@@ -1,7 +1,7 @@
 """Stage 7: score a compiled rubric against converted facts, explaining every point.
 
-Evaluation runs only what was checked and compiled; its state lives in this call's locals (and
-one `Evaluator`), so one rubric serves many threads. In order:
+Evaluation runs only what was checked and compiled; its state lives in one `_Run` per call, so
+one rubric serves many threads. In order:
 
 1. applicability, from facts only: an indicator is not applicable when its `not_applicable`
    condition holds, when its `items` rule selects nothing and says `empty: not_applicable`, or
@@ -26,10 +26,10 @@ from typing import Any, Literal
 
 from . import language
 from .check import Placeholder
-from .compile import CompiledRubric, Program, Value, failure_reason, steps_exceeded
+from .compile import CompiledRubric, Program, Value, failure_reason, share_out, steps_exceeded
 from .errors import Location, RubricError, error
 from .facts import FactValues
-from .language import describe_value, round_decimal
+from .language import ROUNDING_MODES, describe_value, round_decimal
 from .model import (
     DeductionRule,
     Expression,
@@ -65,6 +65,7 @@ class Trace:
 
 
 _UNTRACED = Trace()
+_NOT_APPLICABLE = Trace(steps=("not applicable",))
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,9 @@ class Narrative:
     basic: tuple[Text, ...]
     conclusion: tuple[Text, ...]
 
+
+
+_NO_NARRATIVE = Narrative(None, (), ())
 
 
 @dataclass(frozen=True)
@@ -189,34 +193,36 @@ def _plain(value: Value) -> Any:
 
 
 class _Run:
-    """One evaluation: the facts, the evaluator and everything computed so far."""
+    """One evaluation: the facts, one scope and everything computed so far.
 
-    def __init__(self, compiled: CompiledRubric, facts: Mapping[str, Value]):
+    The scope starts as the facts; each score joins it (as `score_of(id)`) when computed, and
+    each indicator's lets are set in it before its rule runs. The checker lets a program read
+    only the facts, the scores its indicator depends on and its own lets, all of which are
+    current when it runs, so one dict serves the whole evaluation instead of a copy for each
+    indicator. Items get a scope of their own per item, as their fields come and go.
+    """
+
+    def __init__(self, compiled: CompiledRubric, facts: Mapping[str, Value], trace: bool):
         self.compiled = compiled
         self.model = compiled.model
         self.facts = facts
+        self.trace = trace
         self.programs = compiled.programs
         self.steps = 0
         self.max_steps = compiled.limits.max_steps
-        self.indicators = {indicator.id: indicator for indicator in self.model.all_indicators()}
-        self.parents: dict[str, str | None] = {}
-        self.depths: dict[str, int] = {}
-        for root in self.model.indicators:
-            self._family(root, None, 0)
+        rounding = self.model.rounding
+        self.quantum = Decimal(1).scaleb(-rounding.places)
+        self.rounding = ROUNDING_MODES[rounding.mode]
+        self.zero = Decimal(0).quantize(self.quantum, rounding=self.rounding)
+        self.scope: dict[str, Value] = dict(facts)
         self.not_applicable: dict[str, bool] = {}
         self.selections: dict[str, tuple[int, ...]] = {}
-        self.effective: dict[str, Decimal] = {}
+        self.effective: Mapping[str, Decimal] = {}
         self.scores: dict[str, Decimal] = {}
         self.traces: dict[str, Trace] = {}
-        self.environments: dict[str, dict[str, Value]] = {}
+        self.lets: dict[str, tuple[tuple[str, Value], ...]] = {}
         self.item_values: dict[str, list[tuple[int, dict[str, Value], Decimal, Decimal]]] = {}
         self.narratives: dict[str, tuple[Text, ...]] = {}
-
-    def _family(self, indicator: Indicator, parent: str | None, depth: int) -> None:
-        self.parents[indicator.id] = parent
-        self.depths[indicator.id] = depth
-        for child in indicator.children:
-            self._family(child, indicator.id, depth + 1)
 
     # -- running one program ----------------------------------------------------------------
 
@@ -233,30 +239,51 @@ class _Run:
     def number(self, expression: Expression, scope: Mapping[str, Value], indicator: Indicator) -> Decimal:
         value = self.run(expression, scope, indicator)
         if type(value) is not Decimal:
-            program = self.compiled.programs[expression.path]
+            program = self.programs[expression.path]
             raise _failure(indicator, program, scope, f"it gave {describe_value(value)}, not a number")
         return value
 
     def holds(self, expression: Expression, scope: Mapping[str, Value], indicator: Indicator | None) -> bool:
         return self.run(expression, scope, indicator) is True
 
-    # -- 1. applicability ---------------------------------------------------------------------
+    def round(self, value: Decimal) -> Decimal:
+        return value.quantize(self.quantum, rounding=self.rounding)
 
-    def applicability(self, indicator: Indicator, forced: bool = False) -> bool:
-        """Whether `indicator` is not applicable; fills `not_applicable` for its whole subtree."""
-        own = forced or (
-            indicator.not_applicable is not None and self.holds(indicator.not_applicable, self.facts, indicator)
-        )
-        if indicator.children:
-            children = [self.applicability(child, own) for child in indicator.children]
-            result = own or all(children)
-        elif isinstance(indicator.rule, ItemsRule) and not own:
-            self.selections[indicator.id] = self.select(indicator, indicator.rule)
-            result = not self.selections[indicator.id] and indicator.rule.empty == "not_applicable"
+    # -- 1. applicability and 2. effective weights --------------------------------------------
+
+    def applicability(self) -> None:
+        """Which indicators are not applicable, and so every indicator's effective weight.
+
+        Top-down, in tree order, an indicator is out when an ancestor is or its own condition
+        holds (an items rule selects its items here); bottom-up, a parent is out when all its
+        children are. When every indicator applies, the effective weights are the ones worked
+        out at compile time.
+        """
+        compiled = self.compiled
+        parents = compiled.parents
+        own: dict[str, bool] = {}
+        for indicator in compiled.indicators:
+            parent = parents[indicator.id]
+            out = parent is not None and own[parent]
+            if not out and indicator.not_applicable is not None:
+                out = self.holds(indicator.not_applicable, self.facts, indicator)
+            own[indicator.id] = out
+            if not out and not indicator.children and isinstance(indicator.rule, ItemsRule):
+                self.selections[indicator.id] = self.select(indicator, indicator.rule)
+        not_applicable = self.not_applicable
+        for indicator in reversed(compiled.indicators):
+            out = own[indicator.id]
+            if indicator.children:
+                out = out or all(not_applicable[child.id] for child in indicator.children)
+            elif isinstance(indicator.rule, ItemsRule) and not out:
+                out = not self.selections[indicator.id] and indicator.rule.empty == "not_applicable"
+            not_applicable[indicator.id] = out
+        if any(not_applicable.values()):
+            shares: dict[str, Decimal] = {}
+            share_out(self.model.indicators, self.model.total, lambda indicator: not not_applicable[indicator.id], shares)
+            self.effective = shares
         else:
-            result = own
-        self.not_applicable[indicator.id] = result
-        return result
+            self.effective = compiled.full_shares
 
     def select(self, indicator: Indicator, rule: ItemsRule) -> tuple[int, ...]:
         records = self.facts[rule.over]
@@ -268,43 +295,27 @@ class _Run:
                 selected.append(index)
         return tuple(selected)
 
-    # -- 2. effective weights ---------------------------------------------------------------
-
-    def share(self, siblings: tuple[Indicator, ...], available: Decimal) -> None:
-        applicable = [s for s in siblings if not self.not_applicable[s.id]]
-        weights = sum((s.weight for s in applicable), Decimal(0))
-        for sibling in siblings:
-            if self.not_applicable[sibling.id] or weights == 0:
-                effective = Decimal(0)
-            elif weights == available:
-                effective = sibling.weight
-            else:
-                effective = sibling.weight * available / weights
-            self.effective[sibling.id] = effective
-            self.share(sibling.children, effective)
-
     # -- 3. scores ------------------------------------------------------------------------------
 
     def score(self, indicator: Indicator) -> None:
         if self.not_applicable[indicator.id]:
-            self.scores[indicator.id] = round_decimal(Decimal(0), self.model.rounding.places, self.model.rounding.mode)
-            self.traces[indicator.id] = Trace(steps=("not applicable",))
+            self.set_score(indicator.id, self.zero)
+            if self.trace:
+                self.traces[indicator.id] = _NOT_APPLICABLE
             return
-        scope: dict[str, Value] = dict(self.facts)
-        for other in self.compiled.scores_read[indicator.id]:
-            scope[language.score_name(other)] = self.scores[other]
+        scope = self.scope
         lets = []
-        for name, expression in indicator.lets:
-            scope[name] = self.run(expression, scope, indicator)
-            lets.append((name, scope[name]))
-        self.environments[indicator.id] = scope
-        steps: list[str] = []
+        if indicator.lets:
+            for name, expression in indicator.lets:
+                scope[name] = self.run(expression, scope, indicator)
+                lets.append((name, scope[name]))
+            self.lets[indicator.id] = tuple(lets)
+        steps: list[str] | None = [] if self.trace else None
         if indicator.children:
             total = sum((self.scores[child.id] for child in indicator.children), Decimal(0))
-            self.scores[indicator.id] = total
-            self.traces[indicator.id] = Trace(
-                self.reads(indicator, scope), tuple(lets), (f"sum of children: {total}",), None
-            )
+            self.set_score(indicator.id, total)
+            if steps is not None:
+                self.traces[indicator.id] = Trace(self.reads(indicator), tuple(lets), (f"sum of children: {total}",), None)
             return
         try:
             raw = self.rule(indicator, scope, steps)
@@ -312,83 +323,100 @@ class _Run:
             raise _failure(indicator, None, scope, "a number grew out of range") from None
         effective = self.effective[indicator.id]
         clamped = min(max(raw, Decimal(0)), indicator.weight)
-        if clamped != raw:
+        if steps is not None and clamped != raw:
             steps.append(f"clamped {raw} to {clamped} (0 to {indicator.weight})")
         scaled = clamped
         if effective != indicator.weight:
             scaled = Decimal(0) if indicator.weight == 0 else clamped * effective / indicator.weight
-            steps.append(f"scaled to the effective weight {effective}: {scaled}")
-        rounding = self.model.rounding
-        score = round_decimal(scaled, rounding.places, rounding.mode)
-        if score != scaled:
-            steps.append(f"rounded {rounding.mode.replace('_', '-')} to {rounding.places} places: {score}")
-        self.scores[indicator.id] = score
-        self.traces[indicator.id] = Trace(self.reads(indicator, scope), tuple(lets), tuple(steps), raw)
+            if steps is not None:
+                steps.append(f"scaled to the effective weight {effective}: {scaled}")
+        score = self.round(scaled)
+        if steps is not None:
+            if score != scaled:
+                rounding = self.model.rounding
+                steps.append(f"rounded {rounding.mode.replace('_', '-')} to {rounding.places} places: {score}")
+            self.traces[indicator.id] = Trace(self.reads(indicator), tuple(lets), tuple(steps), raw)
+        self.set_score(indicator.id, score)
 
-    def reads(self, indicator: Indicator, scope: Mapping[str, Value]) -> tuple[tuple[str, Value], ...]:
+    def set_score(self, indicator_id: str, score: Decimal) -> None:
+        self.scores[indicator_id] = score
+        self.scope[self.compiled.score_names[indicator_id]] = score
+
+    def reads(self, indicator: Indicator) -> tuple[tuple[str, Value], ...]:
         """The facts and scores the indicator's programs read (not its lets), with their values."""
-        own_lets = {name for name, _ in indicator.lets}
-        names = self.compiled.names_read[indicator.id]
-        return tuple((name, scope[name]) for name in names if name in scope and name not in own_lets)
+        scope = self.scope
+        return tuple((name, scope[name]) for name in self.compiled.traced_reads[indicator.id] if name in scope)
 
-    def rule(self, indicator: Indicator, scope: dict[str, Value], steps: list[str]) -> Decimal:
+    def rule(self, indicator: Indicator, scope: dict[str, Value], steps: list[str] | None) -> Decimal:
         rule = indicator.rule
         if isinstance(rule, ScoreRule):
             value = self.number(rule.expression, scope, indicator)
-            steps.append(f"{rule.expression.text} = {value}")
+            if steps is not None:
+                steps.append(f"{rule.expression.text} = {value}")
             return value
         if isinstance(rule, LadderRule):
             return self.ladder(rule.steps, scope, indicator, steps, "step")
         if isinstance(rule, DeductionRule):
-            total = Decimal(0)
-            for number, deduction in enumerate(rule.deductions, start=1):
-                if deduction.when is not None and not self.holds(deduction.when, scope, indicator):
-                    steps.append(f"deduction {number}: `{deduction.when.text}` does not hold")
-                    continue
-                points = self.number(deduction.points, scope, indicator)
-                count = self.number(deduction.per, scope, indicator) if deduction.per is not None else Decimal(1)
-                amount = points * count
-                total += amount
-                condition = f"`{deduction.when.text}` holds" if deduction.when is not None else "applies"
-                per = f", {count} × {points}" if deduction.per is not None else f", {points}"
-                steps.append(f"deduction {number}: {condition}{per}: −{amount}")
-            steps.append(f"{indicator.weight} − {total} = {indicator.weight - total}")
-            return indicator.weight - total
+            return self.deductions(indicator, rule, scope, steps)
         if isinstance(rule, MatchRule):
             chosen = scope[rule.fact]
             points = next(case.points for case in rule.cases if case.value == chosen)
-            steps.append(f"{rule.fact} is {chosen}: {points}")
+            if steps is not None:
+                steps.append(f"{rule.fact} is {chosen}: {points}")
             return points
         assert isinstance(rule, ItemsRule)
         return self.items(indicator, rule, scope, steps)
 
+    def deductions(self, indicator: Indicator, rule: DeductionRule, scope: dict[str, Value], steps: list[str] | None) -> Decimal:
+        total = Decimal(0)
+        for number, deduction in enumerate(rule.deductions, start=1):
+            if deduction.when is not None and not self.holds(deduction.when, scope, indicator):
+                if steps is not None:
+                    steps.append(f"deduction {number}: `{deduction.when.text}` does not hold")
+                continue
+            points = self.number(deduction.points, scope, indicator)
+            count = self.number(deduction.per, scope, indicator) if deduction.per is not None else Decimal(1)
+            amount = points * count
+            total += amount
+            if steps is not None:
+                condition = f"`{deduction.when.text}` holds" if deduction.when is not None else "applies"
+                per = f", {count} × {points}" if deduction.per is not None else f", {points}"
+                steps.append(f"deduction {number}: {condition}{per}: −{amount}")
+        if steps is not None:
+            steps.append(f"{indicator.weight} − {total} = {indicator.weight - total}")
+        return indicator.weight - total
+
     def ladder(
-        self, ladder: tuple[Step, ...], scope: Mapping[str, Value], indicator: Indicator, steps: list[str], word: str
+        self, ladder: tuple[Step, ...], scope: Mapping[str, Value], indicator: Indicator, steps: list[str] | None, word: str
     ) -> Decimal:
         for number, step in enumerate(ladder, start=1):
             if step.when is None:
                 value = self.number(step.then, scope, indicator)
-                steps.append(f"{word} {number} (otherwise): {value}")
+                if steps is not None:
+                    steps.append(f"{word} {number} (otherwise): {value}")
                 return value
             if self.holds(step.when, scope, indicator):
                 value = self.number(step.then, scope, indicator)
-                steps.append(f"{word} {number}: `{step.when.text}` holds: {value}")
+                if steps is not None:
+                    steps.append(f"{word} {number}: `{step.when.text}` holds: {value}")
                 return value
         raise AssertionError("the checker requires a closing otherwise")
 
-    def items(self, indicator: Indicator, rule: ItemsRule, scope: dict[str, Value], steps: list[str]) -> Decimal:
+    def items(self, indicator: Indicator, rule: ItemsRule, scope: dict[str, Value], steps: list[str] | None) -> Decimal:
         records = self.facts[rule.over]
         assert isinstance(records, tuple)
         selected = self.selections[indicator.id]
-        steps.append(f"{len(selected)} of {len(records)} items of {rule.over} selected")
+        if steps is not None:
+            steps.append(f"{len(selected)} of {len(records)} items of {rule.over} selected")
         if not selected:
             assert isinstance(rule.empty, Decimal)
-            steps.append(f"no item selected: {rule.empty}")
+            if steps is not None:
+                steps.append(f"no item selected: {rule.empty}")
             return rule.empty
         valued = []
         for index in selected:
             item_scope = {**scope, **dict(records[index])}
-            item_steps: list[str] = []
+            item_steps: list[str] | None = [] if steps is not None else None
             if isinstance(rule.value, Expression):
                 value = self.number(rule.value, item_scope, indicator)
             else:
@@ -396,50 +424,51 @@ class _Run:
             clamped = min(max(value, Decimal(0)), Decimal(1))
             weight = self.number(rule.weight, item_scope, indicator) if rule.weight is not None else Decimal(1)
             if weight <= 0:
-                program = self.compiled.programs[rule.weight.path] if rule.weight is not None else None
+                program = self.programs[rule.weight.path] if rule.weight is not None else None
                 raise _failure(indicator, program, item_scope, f"item {index} has weight {weight}; weights must be positive")
-            detail = f" ({'; '.join(item_steps)})" if item_steps else ""
-            clamp_note = f", clamped to {clamped}" if clamped != value else ""
-            steps.append(f"item {index}: value {value}{clamp_note}, weight {weight}{detail}")
+            if steps is not None:
+                detail = f" ({'; '.join(item_steps)})" if item_steps else ""
+                clamp_note = f", clamped to {clamped}" if clamped != value else ""
+                steps.append(f"item {index}: value {value}{clamp_note}, weight {weight}{detail}")
             valued.append((index, item_scope, clamped, weight))
         weights = sum((weight for *_, weight in valued), Decimal(0))
         mean = sum((value * weight for _, _, value, weight in valued), Decimal(0)) / weights
         self.item_values[indicator.id] = valued
         raw = indicator.weight * mean
-        steps.append(f"weighted mean {mean}; {indicator.weight} × mean = {raw}")
+        if steps is not None:
+            steps.append(f"weighted mean {mean}; {indicator.weight} × mean = {raw}")
         return raw
 
     # -- 5. findings --------------------------------------------------------------------------
 
     def findings(self) -> list[Finding]:
         found: list[Finding] = []
-        rounding = self.model.rounding
-        every_score = {language.score_name(other): value for other, value in self.scores.items()}
-        for indicator in self.model.all_indicators():
-            if self.not_applicable[indicator.id]:
+        scope = self.scope  # every score is in it now
+        for indicator in self.compiled.indicators:
+            rule = indicator.rule
+            if self.not_applicable[indicator.id] or not (
+                indicator.findings or (indicator.report and self.trace) or (isinstance(rule, ItemsRule) and rule.findings)
+            ):
                 continue
             effective = self.effective[indicator.id]
             score = self.scores[indicator.id]
             # Against the effective weight as rounded: a full share of 14.2857… scores 14.29 and loses 0.
-            lost = max(round_decimal(effective, rounding.places, rounding.mode) - score, Decimal(0))
-            scope = dict(self.environments[indicator.id])
-            scope.update(every_score)
-            scope.update({"score": score, "weight": effective, "lost": lost})
+            lost = max(self.round(effective) - score, Decimal(0))
+            scope.update(self.lets.get(indicator.id, ()))
+            scope["score"], scope["weight"], scope["lost"] = score, effective, lost
             # Points are lost, and so reported, where rules score them: on leaves. A parent's
             # findings are notes, or every lost point would be counted twice.
-            attributed = round_decimal(Decimal(0), rounding.places, rounding.mode) if indicator.children else lost
+            attributed = self.zero if indicator.children else lost
             for template in indicator.findings:
                 if self.applies(template, scope, indicator, default=lost > 0):
                     found.append(self.finding(indicator, template, scope, attributed))
-            self.narratives[indicator.id] = self.narrate(indicator.report, scope, indicator)
-            rule = indicator.rule
+            if indicator.report and self.trace:
+                self.narratives[indicator.id] = self.narrate(indicator.report, scope, indicator)
             if isinstance(rule, ItemsRule) and rule.findings and indicator.id in self.item_values:
                 valued = self.item_values[indicator.id]
                 weights = sum((weight for *_, weight in valued), Decimal(0))
                 for _, item_scope, value, weight in valued:
-                    share = round_decimal(
-                        effective * weight / weights * (1 - value), rounding.places, rounding.mode
-                    )
+                    share = self.round(effective * weight / weights * (1 - value))
                     scope_with_value = {**item_scope, "value": value}
                     for template in rule.findings:
                         if self.applies(template, scope_with_value, indicator, default=value < 1):
@@ -449,12 +478,11 @@ class _Run:
     def narrate(self, sentences: tuple[Sentence, ...], scope: Mapping[str, Value], indicator: Indicator | None) -> tuple[Text, ...]:
         """The sentences whose condition holds, filled; those reading a fact not given are left out."""
         told = []
+        needed = self.compiled.placeholders
         for sentence in sentences:
-            checked = self.compiled.templates[sentence.text.path]
-            needed = [part.name for part in checked.zh + (checked.en or ()) if isinstance(part, Placeholder)]
-            if sentence.when is not None:
-                needed += self.compiled.programs[sentence.when.path].names
-            if not all(name in scope for name in needed):
+            if not all(name in scope for name in needed[sentence.text.path]):
+                continue
+            if sentence.when is not None and not all(name in scope for name in needed[sentence.when.path]):
                 continue
             if sentence.when is None or self.holds(sentence.when, scope, indicator):
                 told.append(self.fill(sentence.text, scope))
@@ -516,7 +544,8 @@ def _failure(indicator: Indicator | None, program: Program | None, scope: Mappin
 def evaluate(compiled: CompiledRubric, facts: FactValues, rubric_sha256: str, *, trace: bool = True) -> Evaluation:
     """Score `compiled` for converted `facts` (see `facts.prepare`); raise `EvaluationError` if a rule fails.
 
-    With `trace=False` the traces are left empty, which is what a batch needs and costs less."""
+    With `trace=False` the traces and the report's sentences are left empty: what a batch needs,
+    at a third of the cost."""
     with decimal.localcontext(compiled.limits.decimal_context()):  # traps on, for every step below
         try:
             return _evaluate(compiled, facts, rubric_sha256, trace)
@@ -525,14 +554,24 @@ def evaluate(compiled: CompiledRubric, facts: FactValues, rubric_sha256: str, *,
             raise EvaluationError([error("evaluation.failed", "a number grew out of range", where)]) from None
 
 
+def _indicator_result(**fields: Any) -> IndicatorResult:
+    """An `IndicatorResult` made with every field given at once.
+
+    A frozen dataclass's generated `__init__` sets its fields one `object.__setattr__` at a
+    time, which made building the results a third of a whole evaluation. The object made here
+    is the same (fields, equality, hashing, pickling); `tests/test_evaluate.py` checks it.
+    """
+    result: IndicatorResult = object.__new__(IndicatorResult)
+    result.__dict__.update(fields)
+    return result
+
+
 def _evaluate(compiled: CompiledRubric, facts: FactValues, rubric_sha256: str, trace: bool) -> Evaluation:
-    run = _Run(compiled, facts.values)
+    run = _Run(compiled, facts.values, trace)
     model = compiled.model
-    for root in model.indicators:
-        run.applicability(root)
-    run.share(model.indicators, model.total)
-    for indicator_id in compiled.order:
-        run.score(run.indicators[indicator_id])
+    run.applicability()
+    for indicator in compiled.order:
+        run.score(indicator)
     total = sum((run.scores[root.id] for root in model.indicators), Decimal(0))
     # The applicable top-level indicators share the whole total (their exact shares can differ
     # from it in the 34th digit, so the maximum is the total itself).
@@ -540,34 +579,30 @@ def _evaluate(compiled: CompiledRubric, facts: FactValues, rubric_sha256: str, t
     grade = next((band.name for band in model.grades if total >= band.minimum), None)
     findings = tuple(run.findings())
     texts = model.report
-    facts_scope: dict[str, Value] = dict(facts.values)
-    every_score = {language.score_name(indicator_id): score for indicator_id, score in run.scores.items()}
-    concluding = {**facts_scope, **every_score, "total": total, "maximum": maximum, "grade": grade.zh if grade else ""}
-    narrative = Narrative(
-        title=run.fill(texts.title, facts_scope) if texts.title and _reads_given(compiled, texts.title, facts_scope) else None,
-        basic=run.narrate(texts.basic, facts_scope, None),
-        conclusion=run.narrate(texts.conclusion, concluding, None),
-    )
+    facts_scope: Mapping[str, Value] = facts.values
+    narrative = _NO_NARRATIVE
+    if trace and (texts.title or texts.basic or texts.conclusion):
+        every_score = {language.score_name(indicator_id): score for indicator_id, score in run.scores.items()}
+        concluding = {**facts_scope, **every_score, "total": total, "maximum": maximum, "grade": grade.zh if grade else ""}
+        title = None
+        if texts.title and all(name in facts_scope for name in compiled.placeholders[texts.title.path]):
+            title = run.fill(texts.title, facts_scope)
+        narrative = Narrative(title, run.narrate(texts.basic, facts_scope, None), run.narrate(texts.conclusion, concluding, None))
+    traces = run.traces
     results = tuple(
-        IndicatorResult(
+        _indicator_result(
             id=indicator.id,
             name=indicator.name,
-            parent=run.parents[indicator.id],
+            parent=compiled.parents[indicator.id],
             weight=indicator.weight,
             effective_weight=run.effective[indicator.id],
             score=run.scores[indicator.id],
             status="not_applicable" if run.not_applicable[indicator.id] else "scored",
-            trace=run.traces[indicator.id] if trace else _UNTRACED,
-            depth=run.depths[indicator.id],
+            trace=traces.get(indicator.id, _UNTRACED),
+            depth=compiled.depths[indicator.id],
             narrative=run.narratives.get(indicator.id, ()),
         )
-        for indicator in model.all_indicators()
+        for indicator in compiled.indicators
     )
     provenance = Provenance(model.id, model.version, rubric_sha256, facts.sha256, __version__)
     return Evaluation(model.id, model.title, model.version, total, maximum, grade, results, findings, provenance, narrative)
-
-
-def _reads_given(compiled: CompiledRubric, template: Template, scope: Mapping[str, Value]) -> bool:
-    checked = compiled.templates[template.path]
-    return all(part.name in scope for part in checked.zh + (checked.en or ()) if isinstance(part, Placeholder))
-
