@@ -251,7 +251,17 @@ def facts_schema(model: RubricModel) -> dict[str, Any]:
 
 
 def prepare(compiled: CompiledRubric, facts: Facts | Mapping[str, Any]) -> FactValues:
-    """Validate and convert `facts` for this rubric, or raise `FactsError` with every problem."""
+    """Validate and convert `facts` for this rubric, or raise `FactsError` with every problem.
+
+    Facts with nothing wrong take a direct path: one pass over the declarations that checks each
+    value as the generated schema would and converts it. At the first doubt it gives up, and
+    the full path (the JSON Schema, then the conversions, collecting every problem with its
+    place) runs from the start; it gives the same values for any facts the direct path takes.
+    """
+    data = facts.data if isinstance(facts, Facts) else facts
+    direct = _direct_values(compiled, data) if type(data) is dict else None
+    if direct is not None:
+        return _fact_values(direct)
     given = as_facts(facts, compiled.limits)
     model = compiled.model
     problems = _schema_problems(model, given)
@@ -274,8 +284,114 @@ def prepare(compiled: CompiledRubric, facts: Facts | Mapping[str, Any]) -> FactV
         order = {fact.id: index for index, fact in enumerate(model.facts)}
         problems.sort(key=lambda problem: _order_key(problem, order))
         raise FactsError([diagnostic for _, diagnostic in problems])
+    return _fact_values(values)
+
+
+def _fact_values(values: dict[str, Value]) -> FactValues:
     canonical = canonical_json(values)
     return FactValues(values, canonical, hashlib.sha256(canonical.encode("utf-8")).hexdigest())
+
+
+# -- the direct path for facts with nothing wrong -------------------------------------------------
+
+_ABSENT = object()
+
+
+def _direct_values(compiled: CompiledRubric, data: dict[Any, Any]) -> dict[str, Value] | None:
+    """The converted values, when every fact is plainly right; None sends the facts to the full path."""
+    values: dict[str, Value] = {}
+    given = 0
+    for fact in compiled.model.facts:
+        raw = data.get(fact.id, _ABSENT)
+        if raw is _ABSENT:
+            if fact.required:
+                return None
+            if fact.has_default:
+                values[fact.id] = _convert_default(fact)
+            continue
+        given += 1
+        value = _direct_list(fact, raw) if fact.is_list else _direct_scalar(fact, raw)
+        if value is None:
+            return None
+        values[fact.id] = value
+    if given != len(data) or not all(type(key) is str for key in data):  # an unknown fact, or a key not text
+        return None
+    if not _constraints_hold(compiled, values):
+        return None
+    return values
+
+
+def _direct_scalar(fact: Fact, raw: Any) -> Value | None:
+    """What `_convert` gives for a value the schema accepts, or None for anything else."""
+    kind = type(raw)
+    kinds = fact.kinds
+    if kind is bool:
+        return raw if "boolean" in kinds else None
+    if kind is str:
+        if SURROGATE.search(raw):
+            return None
+        numeric_kinds = [k for k in kinds if k in _NUMERIC]
+        converted = _convert_text(fact, raw, numeric_kinds) if numeric_kinds else None
+        if converted is not None:
+            return converted if fact.admits(converted) else None
+        return raw if "text" in kinds or ("enum" in kinds and raw in fact.values) else None
+    if kind is int or kind is Decimal:
+        if not any(k in _NUMERIC for k in kinds) or not within_number_range(raw):
+            return None
+        number = Decimal(raw)
+        if not number.is_finite() or len(number.as_tuple().digits) > MAX_NUMBER_CHARACTERS or not fact.admits(number):
+            return None
+        if "integer" in kinds and not any(k in ("number", "money", "ratio") for k in kinds):
+            return number if number == number.to_integral_value() else None
+        return number
+    return None
+
+
+def _direct_list(fact: Fact, raw: Any) -> Value | None:
+    if type(raw) is not list:
+        return None
+    if (fact.min_items is not None and len(raw) < fact.min_items) or (fact.max_items is not None and len(raw) > fact.max_items):
+        return None
+    known = {item_field.id for item_field in fact.fields}
+    records: list[Record] = []
+    for item in raw:
+        if type(item) is not dict or not all(type(key) is str and key in known for key in item):
+            return None
+        record: list[tuple[str, Value]] = []
+        for item_field in fact.fields:
+            if item_field.id in item:
+                value = _direct_scalar(item_field, item[item_field.id])
+                if value is None:
+                    return None
+            elif item_field.required:
+                return None
+            elif item_field.has_default:
+                value = _convert_default(item_field)
+            else:
+                continue
+            record.append((item_field.id, value))
+        records.append(tuple(record))
+    return tuple(records)
+
+
+def _constraints_hold(compiled: CompiledRubric, values: Mapping[str, Value]) -> bool:
+    limits = compiled.limits
+    for constraint in compiled.model.constraints:
+        program = compiled.programs[constraint.require.path]
+        if all(name in values for name in program.names) and _failed(program, values, constraint, limits) is not None:
+            return False
+    for fact in compiled.model.facts:
+        if not fact.constraints or fact.id not in values:
+            continue
+        records = values[fact.id]
+        assert isinstance(records, tuple)
+        for record in records:
+            scope = {**values, **dict(record)}
+            for constraint in fact.constraints:
+                program = compiled.programs[constraint.require.path]
+                if all(name in scope for name in program.names) and _failed(program, scope, constraint, limits) is not None:
+                    return False
+    return True
 
 
 def _schema_problems(model: RubricModel, facts: Facts) -> list[tuple[Path, Diagnostic]]:

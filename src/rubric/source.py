@@ -9,6 +9,7 @@ duplicate keys, no anchors or aliases, no tags beyond the core ones, bounded siz
 
 from __future__ import annotations
 
+import decimal
 import json
 import os
 import re
@@ -507,21 +508,31 @@ class _Converter:
         return text
 
 
+_encode_text = json.encoder.encode_basestring  # what json.dumps(text, ensure_ascii=False) writes
+_CANONICAL = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+
+
 def canonical_json(value: Any) -> str:
     """One text for one value, whatever the key order or number spelling: sorted keys, no spaces,
-    numbers as normalised exact decimals (1.50 and 1.5 are one number). Tuples of (key, value)
-    pairs, the form of a list fact's records, are written as objects."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
+    numbers as normalised exact decimals (1.50 and 1.5 are one number, and every digit of either
+    is kept, whatever the caller's decimal context). Tuples of (key, value) pairs, the form of a
+    list fact's records, are written as objects."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
     if value is None:
         return "null"
     if isinstance(value, (int, Decimal)):
         number = Decimal(value)
-        return "0" if number == 0 else format(number.normalize(), "f")
+        if number == 0:
+            return "0"
+        text = str(number.normalize(_CANONICAL))  # as format(..., "f") but when it needs an exponent, and faster
+        return format(number.normalize(_CANONICAL), "f") if "E" in text else text
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return _encode_text(value)
     if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(str(key), ensure_ascii=False)}:{canonical_json(value[key])}" for key in sorted(value)) + "}"
+        return "{" + ",".join(_encode_text(str(key)) + ":" + canonical_json(value[key]) for key in sorted(value)) + "}"
     if isinstance(value, tuple) and value and all(isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str) for pair in value):
         return canonical_json(dict(value))
     return "[" + ",".join(canonical_json(item) for item in value) + "]"
