@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from rubric import RubricError
+from rubric import source
 from rubric.source import read_bytes, read_file, read_text
 
 
@@ -250,3 +251,44 @@ def test_a_named_pipe_is_not_read(tmp_path: Path) -> None:
     with pytest.raises(RubricError) as raised:
         read_file(str(pipe))  # would block forever if opened for a plain read
     assert str(raised.value) == f"{pipe}:1:1: error: cannot read the file: not a regular file"
+
+
+def _read_both(text: str, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
+    def read() -> object:
+        try:
+            return read_text(text, "f.yaml")
+        except RubricError as failure:
+            return str(failure)
+
+    fast = read()
+    with monkeypatch.context() as patched:
+        patched.setattr(source, "_FastLoader", source._StrictLoader)  # PyYAML's own parser only
+        slow = read()
+    return fast, slow
+
+
+def test_libyaml_and_pyyaml_read_every_file_of_the_project_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    root = Path(__file__).resolve().parent.parent
+    files = sorted(root.glob("rubrics/*.yaml")) + sorted(root.glob("examples/*.yaml")) + sorted(root.glob("tests/fixtures/*.yaml"))
+    assert len(files) >= 3
+    for path in files:
+        fast, slow = _read_both(path.read_text(encoding="utf-8"), monkeypatch)
+        assert fast == slow, path
+
+
+def test_libyaml_and_pyyaml_read_the_hostile_texts_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same data, positions and spans, or the same error: the hostile suites' texts, and a few
+    that only a parser's corner cases reach."""
+    from test_hostile_files import FACTS_CASES, RUBRIC_CASES, unmark
+
+    texts = [unmark(item.marked).text for item in RUBRIC_CASES] + [unmark(item.marked).text for item, _ in FACTS_CASES]
+    texts += ["a: 'x\n", "a:\n\t- 1\n", "? [a, b]\n: c\n", "%YAML 1.1\n---\na: 1\n", "a: !!binary aGk=\n", "a: b: c\n"]
+    texts += ["- " * 40 + "x\n", "a: |\n  line\n   more\n", 'a: "\\u00e9\\x41"\n', "{a: 1, a: 2}\n", "---\na: 1\n---\nb: 2\n"]
+    compared = 0
+    for text in texts:
+        if text is None:  # a case given as raw bytes: read_bytes decodes before this stage
+            continue
+        fast, slow = _read_both(text, monkeypatch)
+        assert fast == slow, text
+        compared += 1
+    assert compared > 100
