@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rubric import RubricError
-from rubric import source
+from rubric import RubricError, source
 from rubric.source import read_bytes, read_file, read_text
 
 

@@ -59,7 +59,7 @@ class Program:
     function: Callable[[Mapping[str, Value]], Value] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "cost", sum(1 for _ in _parts(self.tree)))
+        object.__setattr__(self, "cost", _parts(self.tree))
         object.__setattr__(self, "function", _function(self.tree, dict(self.types)))
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -191,33 +191,29 @@ def _placeholders(checked: CheckResult, programs: Mapping[Path, Program]) -> dic
 
 
 def _program(checked: CheckedExpression) -> Program:
-    tree = _Lowering(checked.source).visit(copy.deepcopy(checked.tree.body))
+    tree = _lower(checked.tree.body, checked.source)
     scores = {language.score_name(indicator_id): NUMBER for indicator_id in checked.scores}
     types = tuple(sorted({**dict(checked.name_types), **scores}.items()))
     return Program(checked.source, checked.expression.location, tree, tuple(name for name, _ in types), types)
 
 
-class _Lowering(ast.NodeTransformer):
-    """Number literals become the `Decimal` of their source text (0.1 stays 0.1, not a float), and
-    `score_of("id")` becomes a read of the name the evaluation gives that indicator's score."""
-
-    def __init__(self, source: str):
-        self.source = source
-
-    def visit_Call(self, node: ast.Call) -> ast.AST:
-        if isinstance(node.func, ast.Name) and node.func.id == language.SCORE_OF:
-            (argument,) = node.args
-            assert isinstance(argument, ast.Constant) and isinstance(argument.value, str)
-            return ast.copy_location(ast.Name(id=language.score_name(argument.value), ctx=ast.Load()), node)
-        self.generic_visit(node)
+def _lower(node: Any, source: str) -> Any:
+    """A copy of a checked tree in which number literals are the `Decimal` of their source text
+    (0.1 stays 0.1, not a float) and `score_of("id")` reads the name the evaluation gives that
+    indicator's score. The checked tree itself is left as it is."""
+    if isinstance(node, list):
+        return [_lower(item, source) for item in node]
+    if not isinstance(node, ast.AST):
         return node
-
-    def visit_Constant(self, node: ast.Constant) -> ast.Constant:
-        if isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-            text = ast.get_source_segment(self.source, node)
-            exact = ast.Constant(Decimal(text) if text else Decimal(node.value))  # type: ignore[arg-type]
-            return ast.copy_location(exact, node)
-        return node
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        text = ast.get_source_segment(source, node)
+        return ast.copy_location(ast.Constant(Decimal(text) if text else Decimal(node.value)), node)  # type: ignore[arg-type]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == language.SCORE_OF:
+        (argument,) = node.args
+        assert isinstance(argument, ast.Constant) and isinstance(argument.value, str)
+        return ast.copy_location(ast.Name(id=language.score_name(argument.value), ctx=ast.Load()), node)
+    copied = type(node)(**{name: _lower(getattr(node, name), source) for name in node._fields})
+    return ast.copy_location(copied, node) if isinstance(node, ast.expr) else copied
 
 
 def _names_read(model: RubricModel, programs: Mapping[Path, Program]) -> dict[str, tuple[str, ...]]:
@@ -366,17 +362,29 @@ _HELPERS: dict[str, Any] = {
 }
 
 
-def _parts(tree: ast.expr) -> list[ast.expr]:
+def _parts(node: ast.expr) -> int:
     """The parts an evaluation walks: every expression node but the name of a called function."""
-    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
-    return [node for node in ast.walk(tree) if isinstance(node, ast.expr) and id(node) not in called]
+    if isinstance(node, ast.Call):
+        return 1 + sum(_parts(argument) for argument in node.args)
+    children = (child for name in node._fields for child in _as_list(getattr(node, name)))
+    return 1 + sum(_parts(child) for child in children if isinstance(child, ast.expr))
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _node(kind: type[ast.expr], *fields: Any) -> Any:
+    """A node of the Python tree, at line 1 column 0: its place in the author's text is in `Program.location`."""
+    return kind(*fields, lineno=1, col_offset=0, end_lineno=1, end_col_offset=0)
 
 
 def _function(tree: ast.expr, types: Mapping[str, Type]) -> Callable[[Mapping[str, Value]], Value]:
     translation = _Translation(types)
     body, _ = translation.translate(tree)
-    parameters = ast.arguments(posonlyargs=[], args=[ast.arg(_SCOPE)], kwonlyargs=[], kw_defaults=[], defaults=[])
-    module = ast.fix_missing_locations(ast.Expression(ast.Lambda(parameters, body)))
+    scope = ast.arg(_SCOPE, lineno=1, col_offset=0, end_lineno=1, end_col_offset=0)
+    parameters = ast.arguments(posonlyargs=[], args=[scope], kwonlyargs=[], kw_defaults=[], defaults=[])
+    module = ast.Expression(_node(ast.Lambda, parameters, body))
     code = compile(module, "<rubric program>", "eval", dont_inherit=True)
     namespace: dict[str, Any] = {"__builtins__": {}, **_HELPERS, **translation.constants}
     function: Callable[[Mapping[str, Value]], Value] = eval(code, namespace)  # noqa: S307 - a tree we built, see above
@@ -396,27 +404,27 @@ class _Translation:
             return self.constant(node.value)
         if isinstance(node, ast.Name):
             known = self.types.get(node.id)
-            read = ast.Subscript(ast.Name(_SCOPE, ast.Load()), ast.Constant(node.id), ast.Load())
+            read = _node(ast.Subscript, _node(ast.Name, _SCOPE, ast.Load()), _node(ast.Constant, node.id), ast.Load())
             return read, known if known in (NUMBER, BOOLEAN) or (known and known.kind == "text") else None
         if isinstance(node, ast.BinOp):
             (left, left_type), (right, right_type) = self.translate(node.left), self.translate(node.right)
             if isinstance(node.op, _RAW_ARITHMETIC) and left_type == right_type == NUMBER:
-                return ast.BinOp(left, node.op, right), NUMBER
+                return _node(ast.BinOp, left, node.op, right), NUMBER
             return self.call(_OPERATOR_NAMES[type(node.op)], [left, right]), NUMBER
         if isinstance(node, ast.UnaryOp):
             operand, operand_type = self.translate(node.operand)
             if isinstance(node.op, ast.Not):
-                return (ast.UnaryOp(ast.Not(), operand) if operand_type == BOOLEAN else self.call("operator_Not", [operand])), BOOLEAN
+                return (_node(ast.UnaryOp, ast.Not(), operand) if operand_type == BOOLEAN else self.call("operator_Not", [operand])), BOOLEAN
             if isinstance(node.op, ast.UAdd):  # `+x` on a Decimal would round it to the context
                 return (operand if operand_type == NUMBER else self.call("operator_UAdd", [operand])), NUMBER
-            return (ast.UnaryOp(ast.USub(), operand) if operand_type == NUMBER else self.call("operator_USub", [operand])), NUMBER
+            return (_node(ast.UnaryOp, ast.USub(), operand) if operand_type == NUMBER else self.call("operator_USub", [operand])), NUMBER
         if isinstance(node, ast.BoolOp):
-            return ast.BoolOp(node.op, [self.translate(value)[0] for value in node.values]), BOOLEAN
+            return _node(ast.BoolOp, node.op, [self.translate(value)[0] for value in node.values]), BOOLEAN
         if isinstance(node, ast.Compare):
             return self.compare(node), BOOLEAN
         if isinstance(node, ast.IfExp):
             (test, _), (body, body_type), (orelse, orelse_type) = map(self.translate, (node.test, node.body, node.orelse))
-            return ast.IfExp(test, body, orelse), body_type if body_type == orelse_type else None
+            return _node(ast.IfExp, test, body, orelse), body_type if body_type == orelse_type else None
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in language.FUNCTIONS:
             arguments = [self.translate(argument) for argument in node.args]
             name = f"function_{node.func.id}"
@@ -429,11 +437,11 @@ class _Translation:
         if type(value) is Decimal:
             name = f"constant_{len(self.constants)}"
             self.constants[name] = value
-            return ast.Name(name, ast.Load()), NUMBER
+            return _node(ast.Name, name, ast.Load()), NUMBER
         if type(value) is bool:
-            return ast.Constant(value), BOOLEAN
+            return _node(ast.Constant, value), BOOLEAN
         if type(value) is str:
-            return ast.Constant(value), Type("text")
+            return _node(ast.Constant, value), Type("text")
         raise EvalFailure(f"cannot compile the constant {value!r}: the checker does not allow it")
 
     def compare(self, node: ast.Compare) -> ast.expr:
@@ -445,12 +453,12 @@ class _Translation:
             for operator, (_, left_type), (_, right_type) in zip(node.ops, operands, operands[1:], strict=False)
         )
         if raw:
-            return ast.Compare(operands[0][0], list(node.ops), [operand for operand, _ in operands[1:]])
+            return _node(ast.Compare, operands[0][0], list(node.ops), [operand for operand, _ in operands[1:]])
         links = [
             self.call(_OPERATOR_NAMES[type(operator)], [copy.deepcopy(left), copy.deepcopy(right)])
             for operator, (left, _), (right, _) in zip(node.ops, operands, operands[1:], strict=False)
         ]
-        return links[0] if len(links) == 1 else ast.BoolOp(ast.And(), links)
+        return links[0] if len(links) == 1 else _node(ast.BoolOp, ast.And(), links)
 
     @staticmethod
     def is_raw(operator: ast.cmpop, left: Type | None, right: Type | None) -> bool:
@@ -462,4 +470,4 @@ class _Translation:
 
     @staticmethod
     def call(name: str, arguments: list[ast.expr]) -> ast.expr:
-        return ast.Call(ast.Name(name, ast.Load()), arguments, [])
+        return _node(ast.Call, _node(ast.Name, name, ast.Load()), arguments, [])
