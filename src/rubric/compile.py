@@ -28,7 +28,7 @@ import decimal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, DivisionByZero, InvalidOperation, Overflow
-from typing import Any
+from typing import Any, TypeVar
 
 from . import language
 from .check import CheckedExpression, CheckedTemplate, CheckResult, Placeholder
@@ -349,6 +349,7 @@ def steps_exceeded(limits: Limits) -> str:
 
 # -- translation to Python ------------------------------------------------------------------
 
+_Node = TypeVar("_Node", bound=ast.expr)
 _SCOPE = "scope"  # the function's one parameter; every name an author wrote is read from it
 _RAW_ARITHMETIC = (ast.Add, ast.Sub, ast.Mult)  # exact on two Decimals; division keeps its message
 _ORDERINGS = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
@@ -374,7 +375,7 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _node(kind: type[ast.expr], *fields: Any) -> Any:
+def _node(kind: type[_Node], *fields: Any) -> _Node:
     """A node of the Python tree, at line 1 column 0: its place in the author's text is in `Program.location`."""
     return kind(*fields, lineno=1, col_offset=0, end_lineno=1, end_col_offset=0)
 
