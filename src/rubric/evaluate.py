@@ -29,7 +29,7 @@ from .check import Placeholder
 from .compile import CompiledRubric, Program, Value, failure_reason, share_out, steps_exceeded
 from .errors import Location, RubricError, error
 from .facts import FactValues
-from .language import ROUNDING_MODES, describe_value, round_decimal
+from .language import ROUNDING_MODES, describe_value
 from .model import (
     DeductionRule,
     Expression,
@@ -520,13 +520,15 @@ def format_value(value: Value, spec: str) -> str:
     """A value for a text: `.Nf` N places and `.N%` a percentage, both rounded half-up."""
     if not isinstance(value, Decimal):
         return str(value)
-    with decimal.localcontext(_WRITING):
-        if spec.endswith("%"):
-            percent = round_decimal(value.scaleb(2), int(spec[1:-1]), "half_up")
-            return f"{format(percent, 'f')}%"
-        if spec.endswith("f"):
-            return format(round_decimal(value, int(spec[1:-1]), "half_up"), "f")
-        return format(value, "f")
+    if spec.endswith("%"):
+        return f"{format(_half_up(value.scaleb(2, _WRITING), int(spec[1:-1])), 'f')}%"
+    if spec.endswith("f"):
+        return format(_half_up(value, int(spec[1:-1])), "f")
+    return format(value, "f")
+
+
+def _half_up(value: Decimal, places: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-places), rounding=decimal.ROUND_HALF_UP, context=_WRITING)
 
 
 def _failure(indicator: Indicator | None, program: Program | None, scope: Mapping[str, Value], reason: str) -> EvaluationError:
