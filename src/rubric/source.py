@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 import yaml.reader
@@ -35,7 +35,7 @@ Path = tuple[str | int, ...]
 # invisible fillers and variation selectors, and the line separators that PyYAML counts as line
 # breaks where editors do not. None has a use in a rubric; each can make an id, an expression
 # or a text read differently from how it looks. (A BOM opening a file is dropped on decoding.)
-_INVISIBLE = re.compile(
+INVISIBLE = re.compile(
     "[\x85\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e"
     "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\U0001d173-\U0001d17a"
     "\U000e0000-\U000e0fff]"
@@ -149,6 +149,10 @@ class Document:
 class _Strict:
     """PyYAML's composer with our own scalar resolution, no aliases and bounded depth."""
 
+    if TYPE_CHECKING:  # given by the parser each loader is mixed with
+
+        def peek_event(self) -> Any: ...
+
     def bound(self, file: str, max_depth: int) -> None:
         self.file = file
         self.depth = 0
@@ -221,7 +225,7 @@ if yaml.__with_libyaml__:
             self.bound(file, max_depth)
 
 else:  # pragma: no cover - PyYAML built without libyaml
-    _FastLoader = _StrictLoader
+    _FastLoader = _StrictLoader  # type: ignore[misc]
 
 
 def _compose(text: str, file: str, max_depth: int) -> Node | None:
@@ -258,7 +262,7 @@ def _mark_location(file: str, mark: Any) -> Location:
 
 # Characters refused when an escape of a double-quoted scalar produces them: control characters
 # other than tab and line breaks, and the invisible ones.
-_FORBIDDEN_DECODED = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]|{_INVISIBLE.pattern}")
+FORBIDDEN_DECODED = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]|{INVISIBLE.pattern}")
 _ESCAPE = re.compile(r"\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|[0abtnvfre \"/\\N_LP])")
 _NAMED_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f": "\f", "r": "\r", "e": "\x1b", "N": "\x85", "_": "\xa0", "L": "\u2028", "P": "\u2029"}
 
@@ -297,7 +301,7 @@ def _invisible_characters(text: str, file: str) -> list[Diagnostic]:
             _index_location(file, text, found.start()),
             _INVISIBLE_HINT,
         )
-        for found in _INVISIBLE.finditer(text, 1 if text.startswith("\ufeff") else 0)
+        for found in INVISIBLE.finditer(text, 1 if text.startswith("\ufeff") else 0)
     ]
 
 
@@ -421,14 +425,14 @@ class _Converter:
         """A double-quoted scalar can write, as an escape, a character the file itself may not hold."""
         if node.style != '"':
             return  # written out, such characters were refused before parsing
-        for found in _FORBIDDEN_DECODED.finditer(node.value):
+        for found in FORBIDDEN_DECODED.finditer(node.value):
             character = found.group()
             start, end = node.start_mark.index, node.end_mark.index
             escape = next(
                 (m for m in _ESCAPE.finditer(self.text, start, end) if _decode_escape(m.group()) == character), None
             )
             where = _index_location(self.file, self.text, escape.start() if escape else start)
-            if _INVISIBLE.match(character):
+            if INVISIBLE.match(character):
                 name = unicodedata.name(character, "unnamed")
                 message, hint = f"invisible character U+{ord(character):04X} ({name}) is not allowed", _INVISIBLE_HINT
             else:
