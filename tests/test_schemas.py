@@ -20,7 +20,14 @@ FACTS = ROOT / "examples" / "haizhu-petition-bureau-2023.yaml"
 
 def test_every_format_has_a_valid_2020_12_schema() -> None:
     names = sorted(path.name for path in (ROOT / "schemas").glob("*.json"))
-    assert names == ["check.schema.json", "facts.schema.json", "result.schema.json", "rubric.schema.json"]
+    assert names == [
+        "batch-reject.schema.json",
+        "batch-result.schema.json",
+        "check.schema.json",
+        "facts.schema.json",
+        "result.schema.json",
+        "rubric.schema.json",
+    ]
     for name in names:
         schema = json.loads((ROOT / "schemas" / name).read_text(encoding="utf-8"))
         assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"

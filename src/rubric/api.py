@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import Any, TypeGuard, TypeVar
@@ -20,7 +20,7 @@ from .check import CheckResult, check
 from .compile import CompiledRubric, compile_rubric
 from .errors import Diagnostic, Location, RubricError, error, raise_if_errors
 from .evaluate import Evaluation, EvaluationError, evaluate
-from .facts import Facts, facts_schema, prepare
+from .facts import Facts, FactsError, facts_schema, prepare
 from .limits import DEFAULT_LIMITS, Limits
 from .model import Fact, Indicator, RubricModel, Text, build
 
@@ -51,6 +51,23 @@ class Rubric:
             EvaluationError,
             self.file,
         )
+
+    def evaluate_many(
+        self, facts: Iterable[Facts | Mapping[str, Any]], *, jobs: int = 1, trace: bool = False
+    ) -> Iterator[Evaluation | FactsError | EvaluationError]:
+        """Score many departments: one item per input, in input order, each the `Evaluation` or
+        the `FactsError` / `EvaluationError` that `evaluate` would have raised for it.
+
+        Lazy: `facts` is read as the results are taken, a bounded number ahead, so any number of
+        departments (or an endless generator) goes through in flat memory. With `jobs` above 1,
+        that many worker processes (each a fresh interpreter, given this rubric once) score
+        chunks of the input; the results are the same, in the same order. Raises `ValueError`
+        for a `jobs` that is not a positive whole number, and `EvaluationError`
+        (`resource.exhausted`) if a worker process dies.
+        """
+        from .batch import evaluate_many  # batch uses this module's `Rubric`: imported here, not at the top
+
+        return evaluate_many(self, facts, jobs=jobs, trace=trace)
 
     def facts_schema(self) -> dict[str, Any]:
         """The JSON Schema of a facts file for this rubric (numbers in it may be `Decimal`)."""

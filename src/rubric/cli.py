@@ -2,7 +2,8 @@
 
 Exit codes: 0 done; 2 bad usage (unknown option or command, unreadable file, unknown indicator);
 3 the rubric is rejected; 4 the facts are rejected; 5 a rule cannot be computed for the facts;
-70 an internal error (a bug: please report it); 130 interrupted.
+70 an internal error (a bug: please report it); 130 interrupted. `batch` goes on past rejected
+departments and ends with 4 (or 5) when there were any; 141 when its reader stops reading.
 No Python traceback reaches the user: every expected failure is a `RubricError`, printed as
 `path:line:col: error: message`.
 """
@@ -16,16 +17,21 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
 from .api import Rubric, check_rubric, load
-from .errors import Diagnostic, RubricError
+from .errors import Diagnostic, Location, RubricError
 from .evaluate import EvaluationError
 from .facts import FactsError, load_facts
 from .render import explain, json_text, to_json, to_text
 from .report import to_html, to_markdown
 from .version import __version__
+
+if TYPE_CHECKING:
+    from .batch import Reject
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -33,6 +39,7 @@ EXIT_INVALID_RUBRIC = 3
 EXIT_INVALID_FACTS = 4
 EXIT_EVALUATION_FAILED = 5
 EXIT_INTERNAL = 70
+EXIT_BROKEN_PIPE = 141  # as a shell reports a command ended by SIGPIPE
 
 
 class _Usage(Exception):
@@ -58,6 +65,14 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
     evaluate.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of names and texts (default: zh)")
 
+    batch_command = commands.add_parser("batch", help="score many departments' facts, one JSON object a line")
+    batch_command.add_argument("rubric", metavar="RUBRIC")
+    batch_command.add_argument("input", metavar="IN", help="JSON Lines, a department's facts a line (-: standard input)")
+    batch_command.add_argument("--output", metavar="FILE", default="-", help="write results to FILE (default: -, stdout)")
+    batch_command.add_argument("--rejects", metavar="FILE", help="write rejects to FILE as JSON Lines (default: stderr)")
+    batch_command.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="(default: jsonl)")
+    batch_command.add_argument("--jobs", type=_positive, default=1, metavar="N", help="worker processes (default: 1)")
+
     explain_command = commands.add_parser("explain", help="show how one indicator's score was reached")
     explain_command.add_argument("rubric", metavar="RUBRIC")
     explain_command.add_argument("facts", metavar="FACTS")
@@ -73,6 +88,12 @@ def _parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="print the JSON Schema of a facts file for a rubric")
     schema.add_argument("rubric", metavar="RUBRIC")
     return parser
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, not {text!r}")
+    return int(text)
 
 
 def _diagnostic_json(diagnostic: Diagnostic) -> dict[str, object]:
@@ -149,6 +170,24 @@ def _replace_file(path: Path, text: str) -> None:
         raise
 
 
+@contextlib.contextmanager
+def _replacing(path: Path) -> Iterator[BinaryIO]:
+    """A stream that replaces `path` when the work is done, as `_replace_file` does with a text;
+    if the work fails or is interrupted, the file is left as it was."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, _mode_for(path))
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
 def _mode_for(path: Path) -> int:
     """The mode the file has, or the one a new file gets under the umask (mkstemp gives 0600)."""
     try:
@@ -164,6 +203,86 @@ def _evaluate(arguments: argparse.Namespace) -> int:
     evaluation = rubric.evaluate(load_facts(_readable(arguments.facts)))
     text = to_json(evaluation, arguments.lang) if arguments.format == "json" else to_text(evaluation, arguments.lang)
     return _write(text, arguments.output)
+
+
+def _batch(arguments: argparse.Namespace) -> int:
+    """Score every line of IN; rejects go to --rejects (JSON Lines) or to stderr (messages)."""
+    if arguments.output == "-" and arguments.rejects == "-":
+        raise _Usage("error: --output and --rejects cannot both be standard output")
+    from .batch import Progress, input_size, score_lines  # only this command needs it
+
+    rubric = _load(arguments.rubric)
+    name = "<stdin>" if arguments.input == "-" else arguments.input
+    try:
+        with contextlib.ExitStack() as files:
+            source = _source(files, arguments.input)
+            output = _sink(files, arguments.output)
+            rejects = None if arguments.rejects is None else _sink(files, arguments.rejects)
+            # A progress line on the terminal, unless the results themselves are printed there.
+            shown = sys.stderr.isatty() and not (arguments.output == "-" and sys.stdout.isatty())
+            progress = Progress(sys.stderr, input_size(source)) if shown else None
+
+            def on_reject(reject: Reject) -> None:
+                if rejects is not None:
+                    rejects.write(_reject_json(reject))
+                    return
+                if progress is not None:
+                    progress.clear()
+                sys.stderr.write(_reject_text(reject, name))
+
+            tally = score_lines(
+                rubric, source, name, output, on_reject, output_format=arguments.format, jobs=arguments.jobs, progress=progress
+            )
+            output.flush()
+    except BrokenPipeError:
+        # The reader stopped reading (`| head`): end quietly, and keep the interpreter's last
+        # flush of standard output from failing again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except OSError as problem:  # the disk filled up, say: the files are left as they were
+        raise _Usage(f"error: cannot write the results: {problem.strerror or problem}") from None
+    if tally.failed:
+        return EXIT_EVALUATION_FAILED
+    return EXIT_INVALID_FACTS if tally.rejected else EXIT_OK
+
+
+def _source(files: contextlib.ExitStack, path: str) -> BinaryIO:
+    """Standard input for `-`, otherwise the file (or named pipe) at `path`."""
+    if path == "-":
+        return sys.stdin.buffer
+    try:
+        return files.enter_context(open(path, "rb"))
+    except OSError as problem:
+        raise _Usage(f"{path}: error: cannot read: {problem.strerror or problem}") from None
+
+
+def _sink(files: contextlib.ExitStack, target: str) -> BinaryIO:
+    """Standard output for `-`, otherwise a file that is replaced only when the batch is done."""
+    if target == "-":
+        sys.stdout.flush()
+        return sys.stdout.buffer
+    try:
+        return files.enter_context(_replacing(Path(target)))
+    except OSError as problem:
+        raise _Usage(f"{target}: error: cannot write: {problem.strerror or problem}") from None
+
+
+def _reject_json(reject: Reject) -> bytes:
+    record = {"line": reject.line, "errors": [_diagnostic_json(d) for d in reject.error.diagnostics]}
+    return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8", "backslashreplace")
+
+
+def _reject_text(reject: Reject, name: str) -> str:
+    """One `IN:LINE:COL: error: ...` line per problem; a rule's own place in the rubric follows it."""
+    lines = []
+    for diagnostic in reject.error.diagnostics:
+        location = diagnostic.location
+        if location is not None and location.file == name:
+            lines.append(f"{diagnostic}\n")
+        else:
+            rule = f" [{location}]" if location else ""
+            lines.append(f"{replace(diagnostic, location=Location(name, reject.line, 1))}{rule}\n")
+    return "".join(lines)
 
 
 def _report(arguments: argparse.Namespace) -> int:
@@ -215,7 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         arguments = parser.parse_args(argv)
     except SystemExit as stop:
         return int(stop.code or 0)
-    commands = {"evaluate": _evaluate, "explain": _explain, "report": _report, "schema": _schema}
+    commands = {"evaluate": _evaluate, "batch": _batch, "explain": _explain, "report": _report, "schema": _schema}
     try:
         if arguments.command == "check":
             return _check(arguments.rubrics, arguments.format)
