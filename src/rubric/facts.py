@@ -11,6 +11,7 @@ fact's path and, for a file, its line and column.
 
 from __future__ import annotations
 
+import decimal
 import difflib
 import hashlib
 import math
@@ -375,23 +376,35 @@ def _direct_list(fact: Fact, raw: Any) -> Value | None:
 
 
 def _constraints_hold(compiled: CompiledRubric, values: Mapping[str, Value]) -> bool:
+    """Whether every constraint plainly holds: all run in one decimal context, and one that fails,
+    or cannot be computed, sends the facts to the full path, which says why."""
     limits = compiled.limits
-    for constraint in compiled.model.constraints:
-        program = compiled.programs[constraint.require.path]
-        if all(name in values for name in program.names) and _failed(program, values, constraint, limits) is not None:
-            return False
-    for fact in compiled.model.facts:
-        if not fact.constraints or fact.id not in values:
-            continue
-        records = values[fact.id]
-        assert isinstance(records, tuple)
-        for record in records:
-            scope = {**values, **dict(record)}
-            for constraint in fact.constraints:
-                program = compiled.programs[constraint.require.path]
-                if all(name in scope for name in program.names) and _failed(program, scope, constraint, limits) is not None:
+    programs = compiled.programs
+    model = compiled.model
+    with decimal.localcontext(limits.decimal_context()):
+        try:
+            for constraint in model.constraints:
+                program = programs[constraint.require.path]
+                if all(name in values for name in program.names) and not _plainly_holds(program, values, limits):
                     return False
+            for fact in model.facts:
+                if not fact.constraints or fact.id not in values:
+                    continue
+                records = values[fact.id]
+                assert isinstance(records, tuple)
+                for record in records:
+                    scope = {**values, **dict(record)}
+                    for constraint in fact.constraints:
+                        program = programs[constraint.require.path]
+                        if all(name in scope for name in program.names) and not _plainly_holds(program, scope, limits):
+                            return False
+        except Exception:  # noqa: BLE001 - a program's failure, which the full path names
+            return False
     return True
+
+
+def _plainly_holds(program: Program, scope: Mapping[str, Value], limits: Limits) -> bool:
+    return program.cost <= limits.max_steps and program.function(scope) is True
 
 
 def _schema_problems(model: RubricModel, facts: Facts) -> list[tuple[Path, Diagnostic]]:

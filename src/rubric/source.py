@@ -562,6 +562,13 @@ def canonical_json(value: Any) -> str:
     numbers as normalised exact decimals (1.50 and 1.5 are one number, and every digit of either
     is kept, whatever the caller's decimal context). Tuples of (key, value) pairs, the form of a
     list fact's records, are written as objects."""
+    kind = type(value)
+    if kind is str:  # the common cases first, by exact type: this runs for every department
+        return _encode_text(value)
+    if kind is Decimal or kind is int:
+        return _number_json(value)
+    if kind is dict:
+        return "{" + ",".join([_encode_text(str(key)) + ":" + canonical_json(value[key]) for key in sorted(value)]) + "}"
     if value is True:
         return "true"
     if value is False:
@@ -569,15 +576,19 @@ def canonical_json(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, (int, Decimal)):
-        number = Decimal(value)
-        if number == 0:
-            return "0"
-        text = str(number.normalize(_CANONICAL))  # as format(..., "f") but when it needs an exponent, and faster
-        return format(number.normalize(_CANONICAL), "f") if "E" in text else text
+        return _number_json(value)
     if isinstance(value, str):
         return _encode_text(value)
     if isinstance(value, dict):
-        return "{" + ",".join(_encode_text(str(key)) + ":" + canonical_json(value[key]) for key in sorted(value)) + "}"
+        return canonical_json(dict(value))
     if isinstance(value, tuple) and value and all(isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str) for pair in value):
         return canonical_json(dict(value))
-    return "[" + ",".join(canonical_json(item) for item in value) + "]"
+    return "[" + ",".join([canonical_json(item) for item in value]) + "]"
+
+
+def _number_json(value: int | Decimal) -> str:
+    number = Decimal(value)
+    if number == 0:
+        return "0"
+    text = str(number.normalize(_CANONICAL))  # as format(..., "f") but when it needs an exponent, and faster
+    return format(number.normalize(_CANONICAL), "f") if "E" in text else text
