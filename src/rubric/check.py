@@ -49,7 +49,7 @@ MONEY_UNITS = ("元", "万元", "亿元")
 # A name as written: ASCII name characters and any character outside ASCII (which Python may
 # read as a name character, or normalise into one).
 _NAME_RUN = re.compile(r"(?:[A-Za-z0-9_]|[^\x00-\x7f])+")
-_FORMAT_SPEC = re.compile(r"^(?:\.[0-6][f%])?\Z")
+_FORMAT_SPEC = re.compile(rf"^(?:\.[0-{language.MAX_FORMAT_PLACES}][f%])?\Z")
 _RESERVED_FIELDS = frozenset({"True", "False", "None", "true", "false", "value", language.SCORE_OF})
 _PLAIN_DECIMAL = re.compile(r"^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
 

@@ -28,6 +28,7 @@ import decimal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, DivisionByZero, InvalidOperation, Overflow
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from . import language
@@ -36,6 +37,7 @@ from .errors import Diagnostic, Location
 from .language import BOOLEAN, NUMBER, EvalFailure, Type, describe_value
 from .limits import DEFAULT_LIMITS, Limits
 from .model import Indicator, ItemsRule, MatchRule, RubricModel
+from .plan import Scorer, plan_scoring
 from .source import Path
 
 Value = Decimal | bool | str | tuple[Any, ...]
@@ -95,6 +97,37 @@ class CompiledRubric:
     placeholders: Mapping[Path, tuple[str, ...]] = field(compare=False)  # the names a template or condition needs
     score_names: Mapping[str, str] = field(compare=False)  # indicator id -> the name its score has in a scope
     full_shares: Mapping[str, Decimal] = field(compare=False)  # effective weights when every indicator applies
+    fixed_results: tuple[tuple[str, Mapping[str, Any]], ...] = field(init=False, compare=False, repr=False)  # below
+    scorer: Scorer = field(init=False, compare=False, repr=False)  # scoring without traces, planned (plan.py)
+
+    def __post_init__(self) -> None:
+        # What each indicator's result holds whatever the facts, in tree order.
+        fixed = tuple(
+            (i.id, MappingProxyType({"id": i.id, "name": i.name, "parent": self.parents[i.id], "weight": i.weight, "depth": self.depths[i.id]}))
+            for i in self.indicators
+        )
+        object.__setattr__(self, "fixed_results", fixed)
+        object.__setattr__(self, "scorer", self._plan())
+
+    def _plan(self) -> Scorer:
+        model = self.model
+
+        def shares(not_applicable: Mapping[str, bool]) -> dict[str, Decimal]:
+            result: dict[str, Decimal] = {}
+            share_out(model.indicators, model.total, lambda indicator: not not_applicable[indicator.id], result)
+            return result
+
+        return plan_scoring(
+            model, self.programs, self.indicators, self.order, self.parents, self.score_names, self.full_shares, shares, self.limits
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the planned function, which is planned again when unpickled."""
+        return {name: value for name, value in self.__dict__.items() if name not in ("scorer", "fixed_results")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.__post_init__()
 
 
 def compile_rubric(model: RubricModel, checked: CheckResult, limits: Limits = DEFAULT_LIMITS) -> CompiledRubric:

@@ -29,7 +29,7 @@ from .check import Placeholder
 from .compile import CompiledRubric, Program, Value, failure_reason, share_out, steps_exceeded
 from .errors import Location, RubricError, error
 from .facts import FactValues
-from .language import ROUNDING_MODES, describe_value
+from .language import ROUNDING_MODES, WRITERS, describe_value
 from .model import (
     DeductionRule,
     Expression,
@@ -248,6 +248,17 @@ class _Run:
 
     def round(self, value: Decimal) -> Decimal:
         return value.quantize(self.quantum, rounding=self.rounding)
+
+    def adopt_plan(self) -> bool:
+        """Steps 1 to 3 by the rubric's planned function, when it can score these facts; when it
+        cannot (a rule fails, say), nothing is kept and the steps are taken one by one."""
+        try:
+            scored = self.compiled.scorer(self.facts)
+        except Exception:  # noqa: BLE001 - whatever stopped the plan, the interpretive path says it
+            return False
+        self.scope, self.not_applicable, self.effective = scored.scope, scored.not_applicable, scored.effective
+        self.scores, self.lets, self.item_values, self.steps = scored.scores, scored.lets, scored.item_values, scored.steps
+        return True
 
     # -- 1. applicability and 2. effective weights --------------------------------------------
 
@@ -492,7 +503,8 @@ class _Run:
         return default if template.when is None else self.holds(template.when, scope, indicator)
 
     def finding(self, indicator: Indicator, template: FindingTemplate, scope: Mapping[str, Value], lost: Decimal) -> Finding:
-        return Finding(
+        finding: Finding = object.__new__(Finding)  # all fields at once, as `_results` does
+        finding.__dict__.update(
             indicator=indicator.id,
             name=indicator.name,
             points_lost=lost,
@@ -500,6 +512,7 @@ class _Run:
             improvement=self.fill(template.improvement, scope),
             severity="deduction" if lost > 0 else "note",
         )
+        return finding
 
     def fill(self, template: Template, scope: Mapping[str, Value]) -> Text:
         checked = self.compiled.templates[template.path]
@@ -508,27 +521,7 @@ class _Run:
 
 
 def _fill_parts(parts: tuple[str | Placeholder, ...], scope: Mapping[str, Value]) -> str:
-    return "".join(part if isinstance(part, str) else format_value(scope[part.name], part.spec) for part in parts)
-
-
-# Writing a number is exact, whatever the evaluation's precision: `{x:.2f}` of a 40-digit x
-# gives all 40 digits. Its length is bounded by the magnitude numbers may reach (Limits.max_exponent).
-_WRITING = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
-
-
-def format_value(value: Value, spec: str) -> str:
-    """A value for a text: `.Nf` N places and `.N%` a percentage, both rounded half-up."""
-    if not isinstance(value, Decimal):
-        return str(value)
-    if spec.endswith("%"):
-        return f"{format(_half_up(value.scaleb(2, _WRITING), int(spec[1:-1])), 'f')}%"
-    if spec.endswith("f"):
-        return format(_half_up(value, int(spec[1:-1])), "f")
-    return format(value, "f")
-
-
-def _half_up(value: Decimal, places: int) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-places), rounding=decimal.ROUND_HALF_UP, context=_WRITING)
+    return "".join([part if type(part) is str else WRITERS[part.spec](scope[part.name]) for part in parts])  # type: ignore[union-attr]
 
 
 def _failure(indicator: Indicator | None, program: Program | None, scope: Mapping[str, Value], reason: str) -> EvaluationError:
@@ -556,24 +549,39 @@ def evaluate(compiled: CompiledRubric, facts: FactValues, rubric_sha256: str, *,
             raise EvaluationError([error("evaluation.failed", "a number grew out of range", where)]) from None
 
 
-def _indicator_result(**fields: Any) -> IndicatorResult:
-    """An `IndicatorResult` made with every field given at once.
+def _results(run: _Run, compiled: CompiledRubric) -> tuple[IndicatorResult, ...]:
+    """Every indicator's result, in tree order.
 
     A frozen dataclass's generated `__init__` sets its fields one `object.__setattr__` at a
-    time, which made building the results a third of a whole evaluation. The object made here
-    is the same (fields, equality, hashing, pickling); `tests/test_evaluate.py` checks it.
+    time, which made building the results a third of a whole evaluation. Each result here is
+    made with its fields set at once, those that do not depend on the facts copied from the
+    compiled rubric; the objects are the same (fields, equality, hashing, pickling), as
+    `tests/test_evaluate.py` checks.
     """
-    result: IndicatorResult = object.__new__(IndicatorResult)
-    result.__dict__.update(fields)
-    return result
+    effective, scores, not_applicable = run.effective, run.scores, run.not_applicable
+    traces, narratives = run.traces, run.narratives
+    new = object.__new__
+    results = []
+    for indicator_id, fixed in compiled.fixed_results:
+        result = new(IndicatorResult)
+        fields = result.__dict__
+        fields.update(fixed)
+        fields["effective_weight"] = effective[indicator_id]
+        fields["score"] = scores[indicator_id]
+        fields["status"] = "not_applicable" if not_applicable[indicator_id] else "scored"
+        fields["trace"] = traces.get(indicator_id, _UNTRACED)
+        fields["narrative"] = narratives.get(indicator_id, ())
+        results.append(result)
+    return tuple(results)
 
 
 def _evaluate(compiled: CompiledRubric, facts: FactValues, rubric_sha256: str, trace: bool) -> Evaluation:
     run = _Run(compiled, facts.values, trace)
     model = compiled.model
-    run.applicability()
-    for indicator in compiled.order:
-        run.score(indicator)
+    if trace or not run.adopt_plan():
+        run.applicability()
+        for indicator in compiled.order:
+            run.score(indicator)
     total = sum((run.scores[root.id] for root in model.indicators), Decimal(0))
     # The applicable top-level indicators share the whole total (their exact shares can differ
     # from it in the 34th digit, so the maximum is the total itself).
@@ -590,21 +598,6 @@ def _evaluate(compiled: CompiledRubric, facts: FactValues, rubric_sha256: str, t
         if texts.title and all(name in facts_scope for name in compiled.placeholders[texts.title.path]):
             title = run.fill(texts.title, facts_scope)
         narrative = Narrative(title, run.narrate(texts.basic, facts_scope, None), run.narrate(texts.conclusion, concluding, None))
-    traces = run.traces
-    results = tuple(
-        _indicator_result(
-            id=indicator.id,
-            name=indicator.name,
-            parent=compiled.parents[indicator.id],
-            weight=indicator.weight,
-            effective_weight=run.effective[indicator.id],
-            score=run.scores[indicator.id],
-            status="not_applicable" if run.not_applicable[indicator.id] else "scored",
-            trace=traces.get(indicator.id, _UNTRACED),
-            depth=compiled.depths[indicator.id],
-            narrative=run.narratives.get(indicator.id, ()),
-        )
-        for indicator in compiled.indicators
-    )
+    results = _results(run, compiled)
     provenance = Provenance(model.id, model.version, rubric_sha256, facts.sha256, __version__)
     return Evaluation(model.id, model.title, model.version, total, maximum, grade, results, findings, provenance, narrative)

@@ -8,6 +8,7 @@ rounding, and the decimal context bounds how large any number can grow.
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import (
@@ -145,4 +146,52 @@ FUNCTIONS: dict[str, Function] = {
         Function("clamp", _clamp, (NUMBER, NUMBER, NUMBER)),
         Function("count", _count, (LIST,)),
     )
+}
+
+
+# -- writing values into texts --------------------------------------------------------------------
+# Writing a number is exact, whatever the evaluation's precision: `{x:.2f}` of a 40-digit x
+# gives all 40 digits. Its length is bounded by the magnitude numbers may reach (Limits.max_exponent).
+_WRITING = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+
+MAX_FORMAT_PLACES = 6  # a template writes {x:.Nf} or {x:.N%} with N from 0 to 6
+
+
+def format_value(value: object, spec: str) -> str:
+    """A value for a text: `.Nf` N places and `.N%` a percentage, both rounded half-up; a
+    number without a spec in full; text and booleans as they are."""
+    return WRITERS[spec](value)
+
+
+def _full(value: object) -> str:
+    return format(value, "f") if isinstance(value, Decimal) else str(value)
+
+
+def _fixed_writer(places: int) -> Callable[[object], str]:
+    quantum = Decimal(1).scaleb(-places)
+
+    def fixed(value: object) -> str:
+        if not isinstance(value, Decimal):
+            return str(value)
+        return format(value.quantize(quantum, rounding=ROUND_HALF_UP, context=_WRITING), "f")
+
+    return fixed
+
+
+def _percent_writer(places: int) -> Callable[[object], str]:
+    quantum = Decimal(1).scaleb(-places)
+
+    def percent(value: object) -> str:
+        if not isinstance(value, Decimal):
+            return str(value)
+        return f"{format(value.scaleb(2, _WRITING).quantize(quantum, rounding=ROUND_HALF_UP, context=_WRITING), 'f')}%"
+
+    return percent
+
+
+# Every format a template may use, with its writer chosen once.
+WRITERS: dict[str, Callable[[object], str]] = {
+    "": _full,
+    **{f".{places}f": _fixed_writer(places) for places in range(MAX_FORMAT_PLACES + 1)},
+    **{f".{places}%": _percent_writer(places) for places in range(MAX_FORMAT_PLACES + 1)},
 }

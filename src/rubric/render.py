@@ -12,7 +12,8 @@ import unicodedata
 from decimal import Decimal
 from typing import Any
 
-from .evaluate import Evaluation, IndicatorResult, format_value
+from .evaluate import Evaluation, IndicatorResult
+from .language import format_value
 from .model import Text
 
 
