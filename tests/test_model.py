@@ -20,7 +20,7 @@ from rubric.source import read_file, read_text
 
 
 def model_of(document):  # type: ignore[no-untyped-def]
-    _, bad_paths = schema.validate(document, schema.load_schema("rubric.schema.json"))
+    _, bad_paths = schema.validate(document, "rubric.schema.json")
     return build(document, bad_paths)
 
 

@@ -190,7 +190,7 @@ def _read(path_or_text: str | os.PathLike[str], name: str | None, limits: Limits
 
 
 def _checked(document: source.Document, limits: Limits) -> tuple[RubricModel, CheckResult]:
-    schema_problems, bad_paths = schema.validate(document, schema.load_schema(RUBRIC_SCHEMA))
+    schema_problems, bad_paths = schema.validate(document, RUBRIC_SCHEMA)
     model = build(document, bad_paths)
     result = check(model, document, limits)
     everything = list(document.diagnostics) + schema_problems + result.diagnostics

@@ -27,6 +27,7 @@ import copy
 import decimal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal, DivisionByZero, InvalidOperation, Overflow
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -98,7 +99,6 @@ class CompiledRubric:
     score_names: Mapping[str, str] = field(compare=False)  # indicator id -> the name its score has in a scope
     full_shares: Mapping[str, Decimal] = field(compare=False)  # effective weights when every indicator applies
     fixed_results: tuple[tuple[str, Mapping[str, Any]], ...] = field(init=False, compare=False, repr=False)  # below
-    scorer: Scorer = field(init=False, compare=False, repr=False)  # scoring without traces, planned (plan.py)
 
     def __post_init__(self) -> None:
         # What each indicator's result holds whatever the facts, in tree order.
@@ -107,9 +107,12 @@ class CompiledRubric:
             for i in self.indicators
         )
         object.__setattr__(self, "fixed_results", fixed)
-        object.__setattr__(self, "scorer", self._plan())
 
-    def _plan(self) -> Scorer:
+    @cached_property
+    def scorer(self) -> Scorer:
+        """Scoring without traces, planned (plan.py) when first needed: loading a rubric to
+        evaluate with traces, or once, need not pay for it. Two threads may both plan it; either
+        function serves."""
         model = self.model
 
         def shares(not_applicable: Mapping[str, bool]) -> dict[str, Decimal]:
@@ -122,7 +125,7 @@ class CompiledRubric:
         )
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickled without the planned function, which is planned again when unpickled."""
+        """Pickled without the planned function, which is planned again when needed."""
         return {name: value for name, value in self.__dict__.items() if name not in ("scorer", "fixed_results")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
