@@ -27,8 +27,8 @@ import copy
 import decimal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from decimal import Decimal, DivisionByZero, InvalidOperation, Overflow
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, TypeVar
 
