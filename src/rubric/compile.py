@@ -28,7 +28,7 @@ import decimal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, DivisionByZero, InvalidOperation, Overflow
-from functools import cached_property
+from functools import cached_property, lru_cache
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -109,24 +109,40 @@ class CompiledRubric:
         object.__setattr__(self, "fixed_results", fixed)
 
     @cached_property
+    def shares_for(self) -> Callable[[tuple[bool, ...]], Mapping[str, Decimal]]:
+        """Every indicator's effective weight, given which are not applicable (a flag for each, in
+        tree order). Departments fall into few such patterns, so the answers are kept."""
+        model = self.model
+        position = {indicator.id: number for number, indicator in enumerate(self.indicators)}
+
+        @lru_cache(maxsize=256)
+        def shares(not_applicable: tuple[bool, ...]) -> Mapping[str, Decimal]:
+            result: dict[str, Decimal] = {}
+            share_out(model.indicators, model.total, lambda indicator: not not_applicable[position[indicator.id]], result)
+            return MappingProxyType(result)
+
+        return shares
+
+    @cached_property
     def scorer(self) -> Scorer:
         """Scoring without traces, planned (plan.py) when first needed: loading a rubric to
         evaluate with traces, or once, need not pay for it. Two threads may both plan it; either
         function serves."""
-        model = self.model
-
-        def shares(not_applicable: Mapping[str, bool]) -> dict[str, Decimal]:
-            result: dict[str, Decimal] = {}
-            share_out(model.indicators, model.total, lambda indicator: not not_applicable[indicator.id], result)
-            return result
-
         return plan_scoring(
-            model, self.programs, self.indicators, self.order, self.parents, self.score_names, self.full_shares, shares, self.limits
+            self.model,
+            self.programs,
+            self.indicators,
+            self.order,
+            self.parents,
+            self.score_names,
+            self.full_shares,
+            self.shares_for,
+            self.limits,
         )
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled without the planned function, which is planned again when needed."""
-        return {name: value for name, value in self.__dict__.items() if name not in ("scorer", "fixed_results")}
+        return {name: value for name, value in self.__dict__.items() if name not in ("scorer", "shares_for", "fixed_results")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from . import language
 from .check import Placeholder
-from .compile import CompiledRubric, Program, Value, failure_reason, share_out, steps_exceeded
+from .compile import CompiledRubric, Program, Value, failure_reason, steps_exceeded
 from .errors import Location, RubricError, error
 from .facts import FactValues
 from .language import ROUNDING_MODES, WRITERS, describe_value
@@ -290,9 +290,7 @@ class _Run:
                 out = not self.selections[indicator.id] and indicator.rule.empty == "not_applicable"
             not_applicable[indicator.id] = out
         if any(not_applicable.values()):
-            shares: dict[str, Decimal] = {}
-            share_out(self.model.indicators, self.model.total, lambda indicator: not not_applicable[indicator.id], shares)
-            self.effective = shares
+            self.effective = compiled.shares_for(tuple(not_applicable[indicator.id] for indicator in compiled.indicators))
         else:
             self.effective = compiled.full_shares
 

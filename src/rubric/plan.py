@@ -101,7 +101,7 @@ def plan_scoring(
     parents: Mapping[str, str | None],
     score_names: Mapping[str, str],
     full_shares: Mapping[str, Decimal],
-    shares: Callable[[Mapping[str, bool]], Mapping[str, Decimal]],
+    shares: Callable[[tuple[bool, ...]], Mapping[str, Decimal]],  # effective weights, given which indicators are out
     limits: Limits,
 ) -> Scorer:
     """The rubric's scoring as one function of the converted facts; see the module's docstring."""
@@ -145,7 +145,8 @@ def plan_scoring(
             write(1, f"na_{name} = o_{name}")
     not_applicable = ", ".join(f"{indicator.id!r}: na_{local[indicator.id]}" for indicator in indicators)
     write(1, f"NA = {{{not_applicable}}}")
-    write(1, f"E = shares(NA) if {' or '.join(f'na_{local[i.id]}' for i in indicators)} else FULL")
+    every = ", ".join(f"na_{local[indicator.id]}" for indicator in indicators)
+    write(1, f"E = shares(({every},)) if {' or '.join(f'na_{local[i.id]}' for i in indicators)} else FULL")
     # 3. scores, each after the ones it reads
     for indicator in order:
         _score(writer, indicator, local, score_names)
