@@ -19,6 +19,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from decimal import Decimal
 from typing import Any
 
@@ -322,29 +323,37 @@ def _direct_values(compiled: CompiledRubric, data: dict[Any, Any]) -> dict[str, 
     return values
 
 
+@cache
+def _numeric_kinds(kinds: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
+    """Of a fact's types, the numeric ones, and whether they allow whole numbers only."""
+    numeric = tuple(kind for kind in kinds if kind in _NUMERIC)
+    return numeric, numeric == ("integer",)
+
+
 def _direct_scalar(fact: Fact, raw: Any) -> Value | None:
     """What `_convert` gives for a value the schema accepts, or None for anything else."""
     kind = type(raw)
     kinds = fact.kinds
+    if kind is Decimal or kind is int:
+        numeric, whole_only = _numeric_kinds(kinds)
+        if not numeric or not within_number_range(raw):
+            return None
+        number = raw if kind is Decimal else Decimal(raw)
+        if not number.is_finite() or len(number.as_tuple().digits) > MAX_NUMBER_CHARACTERS or not fact.admits(number):
+            return None
+        if whole_only:
+            return number if number == number.to_integral_value() else None
+        return number
     if kind is bool:
         return raw if "boolean" in kinds else None
     if kind is str:
         if SURROGATE.search(raw):
             return None
-        numeric_kinds = [k for k in kinds if k in _NUMERIC]
-        converted = _convert_text(fact, raw, numeric_kinds) if numeric_kinds else None
+        numeric_kinds = _numeric_kinds(kinds)[0]
+        converted = _convert_text(fact, raw, list(numeric_kinds)) if numeric_kinds else None
         if converted is not None:
             return converted if fact.admits(converted) else None
         return raw if "text" in kinds or ("enum" in kinds and raw in fact.values) else None
-    if kind is int or kind is Decimal:
-        if not any(k in _NUMERIC for k in kinds) or not within_number_range(raw):
-            return None
-        number = Decimal(raw)
-        if not number.is_finite() or len(number.as_tuple().digits) > MAX_NUMBER_CHARACTERS or not fact.admits(number):
-            return None
-        if "integer" in kinds and not any(k in ("number", "money", "ratio") for k in kinds):
-            return number if number == number.to_integral_value() else None
-        return number
     return None
 
 
