@@ -17,12 +17,14 @@ import json
 import math
 import os
 import platform
+import pty
 import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -760,13 +762,22 @@ def batch_available() -> bool:
     return completed.returncode == 0
 
 
+REJECTS_EVERY = 10_000  # one department in 10,000 is broken, so that every batch has rejects to report
+
+
 def generate(count: int, path: Path) -> float:
-    generator = HERE / "generate_departments.py"
-    script = generator if generator.exists() else HERE / "departments.py"
+    """The seed department perturbed, `count` times, with a broken line every `REJECTS_EVERY`."""
+    script = HERE / "generate_departments.py"
     start = time.perf_counter()
     with path.open("wb") as out:
-        subprocess.run([sys.executable, str(script), str(count)], stdout=out, check=True, cwd=ROOT)
+        command = [sys.executable, str(script), str(count), "--rejects-every", str(REJECTS_EVERY)]
+        subprocess.run(command, stdout=out, check=True, cwd=ROOT)
     return time.perf_counter() - start
+
+
+def count_lines(path: Path) -> int:
+    with path.open("rb") as data:
+        return sum(block.count(b"\n") for block in iter(lambda: data.read(1 << 20), b""))
 
 
 def _children(pid: int) -> list[int]:
@@ -792,12 +803,34 @@ def _high_water_kb(pid: int) -> int | None:
     return None
 
 
-def watch(command: list[str], interval: float = 0.05) -> tuple[float, int, dict[int, int], str]:
-    """Run `command`; its wall time, exit code, and peak RSS (kB) of each process of its tree,
-    by polling /proc/<pid>/status VmHWM (the peak so far) every `interval` seconds."""
+def watch(command: list[str], interval: float = 0.05, terminal: bool = False) -> tuple[float, int, dict[int, int], str]:
+    """Run `command`; its wall time, exit code, peak RSS (kB) of each process of its tree (by
+    polling /proc/<pid>/status VmHWM, the peak so far, every `interval` seconds) and its stderr.
+    With `terminal`, stderr is a pseudo-terminal, as when a person runs the command, so that
+    the progress line is drawn (and returned with the rest)."""
     peaks: dict[int, int] = {}
+    drained: list[bytes] = []
+    reader = None
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if terminal:
+        primary, secondary = pty.openpty()
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=secondary)
+        os.close(secondary)
+
+        def drain() -> None:
+            while True:
+                try:
+                    chunk = os.read(primary, 1 << 16)
+                except OSError:  # the command ended and closed its side
+                    return
+                if not chunk:
+                    return
+                drained.append(chunk)
+
+        reader = threading.Thread(target=drain, daemon=True)
+        reader.start()
+    else:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     while process.poll() is None:
         tree = [process.pid]
         index = 0
@@ -810,8 +843,17 @@ def watch(command: list[str], interval: float = 0.05) -> tuple[float, int, dict[
                 peaks[pid] = max(peaks.get(pid, 0), value)
         time.sleep(interval)
     elapsed = time.perf_counter() - start
+    if reader is not None:
+        reader.join(timeout=5)
+        os.close(primary)
+        return elapsed, process.returncode, peaks, b"".join(drained).decode(errors="replace")
     error = process.stderr.read().decode(errors="replace") if process.stderr else ""
     return elapsed, process.returncode, peaks, error
+
+
+def last_drawn(terminal_text: str) -> str:
+    """The progress line as it last stood on the terminal."""
+    return terminal_text.replace("\r\n", "\n").split("\r")[-1].replace("\x1b[K", "").strip()
 
 
 def digest(path: Path) -> str:
@@ -850,8 +892,9 @@ def bench_batch(sizes: Sequence[int], report: Report, keep: bool = False) -> Non
                     "--rejects",
                     str(rejects),
                 ]
-                elapsed, code, peaks, error = watch(command)
-                if code != 0:
+                elapsed, code, peaks, error = watch(command, terminal=jobs == 2)
+                rejected = count // REJECTS_EVERY
+                if code != (4 if rejected else 0):  # 4: the batch went on past rejected departments
                     report.add(
                         Row(
                             "batch",
@@ -863,6 +906,18 @@ def bench_batch(sizes: Sequence[int], report: Report, keep: bool = False) -> Non
                     )
                     continue
                 outputs[jobs] = output
+                if jobs == 2:
+                    report.add(Row("batch", f"{count:,} departments --jobs 2: progress on a terminal", None, note=last_drawn(error)))
+                results, refused = count_lines(output), count_lines(rejects)
+                report.add(
+                    Row(
+                        "batch",
+                        f"{count:,} departments --jobs {jobs}: results and rejects",
+                        None,
+                        ok=(results, refused) == (count - rejected, rejected),
+                        note=f"{results:,} result lines, {refused:,} rejects (expected {rejected:,})",
+                    )
+                )
                 peak = max(peaks.values()) / 1024 if peaks else None
                 target = count >= 1_000_000 and jobs == 2
                 report.add(
