@@ -82,3 +82,14 @@ def test_an_elision_stands_for_any_lines_and_nothing_else() -> None:
     assert matches(["a", "…", "d"], ["a", "d"])
     assert not matches(["a", "…", "d"], ["a", "b", "c"])
     assert not matches(["a", "b"], ["a", "b", "c"])
+
+
+def test_every_relative_link_of_the_docs_reaches_a_file() -> None:
+    broken = []
+    for doc in DOCS:
+        for target in re.findall(r"\]\(([^)\s]+)\)", doc.read_text(encoding="utf-8")):
+            if target.startswith(("http://", "https://", "mailto:", "#")):
+                continue
+            if not (doc.parent / target.split("#")[0]).exists():
+                broken.append(f"{doc.name}: {target}")
+    assert broken == []

@@ -87,6 +87,12 @@ class _Writer:
             self.names[name] = value
         return self.named[key]
 
+    def number(self, depth: int, target: str, call: str) -> None:
+        """`target = call`, stopping the plan unless it gives a number (as `_Run.number` fails)."""
+        self.line(depth, f"{target} = {call}")
+        self.line(depth, f"if type({target}) is not Decimal:")
+        self.line(depth + 1, "raise Bail")
+
     def call(self, expression: Expression, scope: str) -> tuple[str, int]:
         """The call of a program on a scope, and the program's cost."""
         program = self.programs[expression.path]
@@ -159,9 +165,6 @@ def plan_scoring(
     quantum = Decimal(1).scaleb(-rounding.places)
     mode = ROUNDING_MODES[rounding.mode]
 
-    def quantized(value: Decimal) -> Decimal:
-        return value.quantize(quantum, rounding=mode)
-
     namespace: dict[str, Any] = {
         "__builtins__": {},
         **writer.names,
@@ -173,14 +176,13 @@ def plan_scoring(
         "Bail": _Bail,
         "Scored": Scored,
         "dict": dict,
-        "min": min,
-        "max": max,
+        "type": type,
         "len": len,
         "next": next,
-        "number": _number,
         "select": _select,
         "shares": shares,
-        "rounded": quantized,
+        "QUANTUM": quantum,
+        "ROUNDING": mode,
         "items": _items,
     }
     exec(compile("\n".join(writer.lines), f"<plan of {model.id}>", "exec"), namespace)  # noqa: S102 - our own source
@@ -206,11 +208,13 @@ def _score(writer: _Writer, indicator: Indicator, local: Mapping[str, str], scor
     else:
         _rule(writer, indicator, local)
         weight = writer.constant(indicator.weight)
-        write(2, f"c = min(max(r, D0), {weight})")
+        write(2, "c = D0 if D0 > r else r")  # max(r, D0) and min(c, weight), as `_Run` clamps, without the calls
+        write(2, f"if {weight} < c:")
+        write(3, f"c = {weight}")
         write(2, f"e = E[{indicator.id!r}]")
         write(2, f"if e != {weight}:")
         write(3, "c = D0" if indicator.weight == 0 else f"c = c * e / {weight}")
-        write(2, f"s_{name} = rounded(c)")
+        write(2, f"s_{name} = c.quantize(QUANTUM, rounding=ROUNDING)")
     write(1, f"S[{score_names[indicator.id]!r}] = s_{name}")
 
 
@@ -220,7 +224,7 @@ def _rule(writer: _Writer, indicator: Indicator, local: Mapping[str, str]) -> No
     if isinstance(rule, ScoreRule):
         call, cost = writer.call(rule.expression, "S")
         write(2, f"n += {cost}")
-        write(2, f"r = number({call})")
+        writer.number(2, "r", call)
     elif isinstance(rule, LadderRule):
         spent = 0
         for number, step in enumerate(rule.steps):
@@ -228,13 +232,13 @@ def _rule(writer: _Writer, indicator: Indicator, local: Mapping[str, str]) -> No
             if step.when is None:
                 write(2, "else:" if number else "if True:")
                 write(3, f"n += {spent + then_cost}")
-                write(3, f"r = number({then})")
+                writer.number(3, "r", then)
                 break
             when, when_cost = writer.call(step.when, "S")
             spent += when_cost
             write(2, f"{'elif' if number else 'if'} {when} is True:")
             write(3, f"n += {spent + then_cost}")
-            write(3, f"r = number({then})")
+            writer.number(3, "r", then)
     elif isinstance(rule, DeductionRule):
         write(2, "t = D0")
         for deduction in rule.deductions:
@@ -246,11 +250,12 @@ def _rule(writer: _Writer, indicator: Indicator, local: Mapping[str, str]) -> No
                 depth = 3
             points, points_cost = writer.call(deduction.points, "S")
             write(depth, f"n += {points_cost}")
-            write(depth, f"p = number({points})")
+            writer.number(depth, "p", points)
             if deduction.per is not None:
                 per, per_cost = writer.call(deduction.per, "S")
                 write(depth, f"n += {per_cost}")
-                write(depth, f"t += p * number({per})")
+                writer.number(depth, "q", per)
+                write(depth, "t += p * q")
             else:
                 write(depth, "t += p * D1")
         write(2, f"r = {writer.constant(indicator.weight)} - t")
