@@ -101,14 +101,17 @@ def planned_state(loaded: rubric.Rubric, facts: Any) -> tuple[Any, ...]:
     compiled = loaded.compiled
     values = prepare(compiled, facts).values
     with decimal.localcontext(compiled.limits.decimal_context()):
-        scored = compiled.scorer(values)  # raises if the plan stops
         run = evaluation_stage._Run(compiled, values, trace=False)
+        scored = compiled.scorer(values, run.finding)  # raises if the plan stops
         run.applicability()
         for indicator in compiled.order:
             run.score(indicator)
+        found = run.findings()
     item_values = {key: [(index, scope, value, weight) for index, scope, value, weight in rows] for key, rows in run.item_values.items()}
-    by_plan = (scored.scope, scored.not_applicable, dict(scored.effective), scored.scores, scored.lets, scored.item_values, scored.steps)
-    step_by_step = (run.scope, run.not_applicable, dict(run.effective), run.scores, run.lets, item_values, run.steps)
+    by_plan = (
+        scored.scope, scored.not_applicable, dict(scored.effective), scored.scores, scored.lets, scored.item_values, scored.findings, scored.steps
+    )
+    step_by_step = (run.scope, run.not_applicable, dict(run.effective), run.scores, run.lets, item_values, found, run.steps)
     return by_plan, step_by_step
 
 

@@ -223,6 +223,7 @@ class _Run:
         self.lets: dict[str, tuple[tuple[str, Value], ...]] = {}
         self.item_values: dict[str, list[tuple[int, dict[str, Value], Decimal, Decimal]]] = {}
         self.narratives: dict[str, tuple[Text, ...]] = {}
+        self.found: list[Finding] | None = None  # the findings, when the plan made them
 
     # -- running one program ----------------------------------------------------------------
 
@@ -250,14 +251,15 @@ class _Run:
         return value.quantize(self.quantum, rounding=self.rounding)
 
     def adopt_plan(self) -> bool:
-        """Steps 1 to 3 by the rubric's planned function, when it can score these facts; when it
-        cannot (a rule fails, say), nothing is kept and the steps are taken one by one."""
+        """Steps 1 to 3 and the findings by the rubric's planned function, when it can score these
+        facts; when it cannot (a rule fails, say), nothing is kept and the steps are taken one by one."""
         try:
-            scored = self.compiled.scorer(self.facts)
+            scored = self.compiled.scorer(self.facts, self.finding)
         except Exception:  # noqa: BLE001 - whatever stopped the plan, the interpretive path says it
             return False
         self.scope, self.not_applicable, self.effective = scored.scope, scored.not_applicable, scored.effective
         self.scores, self.lets, self.item_values, self.steps = scored.scores, scored.lets, scored.item_values, scored.steps
+        self.found = scored.findings
         return True
 
     # -- 1. applicability and 2. effective weights --------------------------------------------
@@ -585,7 +587,7 @@ def _evaluate(compiled: CompiledRubric, facts: FactValues, rubric_sha256: str, t
     # from it in the 34th digit, so the maximum is the total itself).
     maximum = model.total if any(not run.not_applicable[root.id] for root in model.indicators) else Decimal(0)
     grade = next((band.name for band in model.grades if total >= band.minimum), None)
-    findings = tuple(run.findings())
+    findings = tuple(run.findings() if run.found is None else run.found)
     texts = model.report
     facts_scope: Mapping[str, Value] = facts.values
     narrative = _NO_NARRATIVE

@@ -3,11 +3,12 @@
 Evaluating indicator by indicator (`evaluate._Run`) asks the same questions for every
 department: which kind of rule is this, which program is next, has the budget run out. A plan
 asks them once. From the compiled rubric it writes the source of one function that decides
-applicability and computes every score for one department, in straight-line code: the
-programs (already compiled from our own checked trees) are called by name, weights and costs are
-constants, and the only strings from the rubric in the source are ids and names (of indicators,
-facts and lets), written as literals by `repr`. No expression text is part of it, and the
-function runs with no builtins but the few it is given.
+applicability, computes every score and decides every finding for one department, in
+straight-line code: the programs (already compiled from our own checked trees) are called by
+name, weights and costs are constants, and the only strings from the rubric in the source are
+ids and names (of indicators, facts and lets), written as literals by `repr`. No expression text
+is part of it, and the function runs with no builtins but the few it is given. Findings are made
+by the evaluation's own `finding`, passed in, so their texts are filled as without a plan.
 
 The plan only ever takes the path on which `_Run` succeeds. It runs the same programs on the
 same scopes in the same order and does the same decimal operations in the same context, so its
@@ -26,7 +27,18 @@ from typing import TYPE_CHECKING, Any
 
 from .language import ROUNDING_MODES
 from .limits import Limits
-from .model import DeductionRule, Expression, Indicator, ItemsRule, LadderRule, MatchRule, RubricModel, ScoreRule, Step
+from .model import (
+    DeductionRule,
+    Expression,
+    FindingTemplate,
+    Indicator,
+    ItemsRule,
+    LadderRule,
+    MatchRule,
+    RubricModel,
+    ScoreRule,
+    Step,
+)
 
 if TYPE_CHECKING:  # the compile stage plans with its programs: it imports this module, not the reverse
     from .compile import Program, Value
@@ -45,9 +57,12 @@ class Scored:
     lets: dict[str, tuple[tuple[str, Value], ...]]
     item_values: dict[str, list[ItemValue]]
     steps: int
+    findings: list[Any]  # what `finding` made, in the order `_Run.findings` makes them
 
 
-Scorer = Callable[[Mapping[str, "Value"]], Scored]
+# finding(indicator, template, scope, points lost): the evaluation's own way of making a finding
+MakeFinding = Callable[[Indicator, FindingTemplate, Mapping[str, "Value"], Decimal], Any]
+Scorer = Callable[[Mapping[str, "Value"], MakeFinding], Scored]
 
 
 class _Bail(Exception):
@@ -114,11 +129,12 @@ def plan_scoring(
     writer = _Writer(programs)
     local = {indicator.id: f"i{number}" for number, indicator in enumerate(indicators)}
     write = writer.line
-    write(0, "def scored(F):")
+    write(0, "def scored(F, finding):")
     write(1, "S = dict(F)")
     write(1, "n = 0")
     write(1, "LETS = {}")
     write(1, "IV = {}")
+    write(1, "FOUND = []")
     # 1. applicability, top-down in tree order: out when the parent is, or the condition holds
     for indicator in indicators:
         name = local[indicator.id]
@@ -156,10 +172,13 @@ def plan_scoring(
     # 3. scores, each after the ones it reads
     for indicator in order:
         _score(writer, indicator, local, score_names)
+    # 5. findings, in tree order
+    for indicator in indicators:
+        _findings(writer, indicator, local)
     scores = ", ".join(f"{indicator.id!r}: s_{local[indicator.id]}" for indicator in indicators)
     write(1, f"if n > {limits.max_steps}:")
     write(2, "raise Bail")
-    write(1, f"return Scored(S, NA, E, {{{scores}}}, LETS, IV, n)")
+    write(1, f"return Scored(S, NA, E, {{{scores}}}, LETS, IV, n, FOUND)")
 
     rounding = model.rounding
     quantum = Decimal(1).scaleb(-rounding.places)
@@ -184,6 +203,7 @@ def plan_scoring(
         "QUANTUM": quantum,
         "ROUNDING": mode,
         "items": _items,
+        "item_findings": _item_findings,
     }
     exec(compile("\n".join(writer.lines), f"<plan of {model.id}>", "exec"), namespace)  # noqa: S102 - our own source
     scorer: Scorer = namespace["scored"]
@@ -273,6 +293,69 @@ def _rule(writer: _Writer, indicator: Indicator, local: Mapping[str, str]) -> No
         write(3, f"IV[{indicator.id!r}] = valued")
     else:
         write(2, "raise Bail")
+
+
+def _findings(writer: _Writer, indicator: Indicator, local: Mapping[str, str]) -> None:
+    """An indicator's findings, as `_Run.findings` makes them without a trace."""
+    rule = indicator.rule
+    item_templates = rule.findings if isinstance(rule, ItemsRule) else ()
+    if not indicator.findings and not item_templates:
+        return
+    write = writer.line
+    name = local[indicator.id]
+    constant = writer.constant
+    write(1, f"if not na_{name}:")
+    write(2, f"e = E[{indicator.id!r}]")
+    write(2, "lost = e.quantize(QUANTUM, rounding=ROUNDING) - s_" + name)
+    write(2, "if D0 > lost:")  # max(lost, 0), as `_Run` takes it
+    write(3, "lost = D0")
+    for number, (let_name, _) in enumerate(indicator.lets):
+        write(2, f"S[{let_name!r}] = LETS[{indicator.id!r}][{number}][1]")
+    write(2, f"S['score'] = s_{name}")
+    write(2, "S['weight'] = e")
+    write(2, "S['lost'] = lost")
+    attributed = "ZERO" if indicator.children else "lost"
+    for template in indicator.findings:
+        if template.when is None:
+            write(2, "if lost > D0:")
+        else:
+            call, cost = writer.call(template.when, "S")
+            write(2, f"n += {cost}")
+            write(2, f"if {call} is True:")
+        write(3, f"FOUND.append(finding({constant(indicator)}, {constant(template)}, S, {attributed}))")
+    if item_templates:
+        plans = tuple((template, writer.programs[template.when.path] if template.when else None) for template in item_templates)
+        write(2, f"valued = IV.get({indicator.id!r})")
+        write(2, "if valued is not None:")
+        arguments = f"finding, {constant(indicator)}, {constant(plans)}, valued, e, QUANTUM, ROUNDING"
+        write(3, f"n += item_findings(FOUND, {arguments})")
+
+
+def _item_findings(
+    found: list[Any],
+    finding: MakeFinding,
+    indicator: Indicator,
+    templates: tuple[tuple[FindingTemplate, Program | None], ...],
+    valued: list[ItemValue],
+    effective: Decimal,
+    quantum: Decimal,
+    rounding: str,
+) -> int:
+    """Each item's findings, each with the item's share of the points lost; the steps spent."""
+    spent = 0
+    weights = sum((weight for *_, weight in valued), Decimal(0))
+    for _, item_scope, value, weight in valued:
+        share = (effective * weight / weights * (1 - value)).quantize(quantum, rounding=rounding)
+        scope = {**item_scope, "value": value}
+        for template, when in templates:
+            if when is None:
+                holds = value < 1
+            else:
+                spent += when.cost
+                holds = when.function(scope) is True
+            if holds:
+                found.append(finding(indicator, template, scope, share))
+    return spent
 
 
 def _ladder_plan(writer: _Writer, steps: tuple[Step, ...]) -> tuple[tuple[Program | None, Program], ...]:
