@@ -101,9 +101,10 @@ class CompiledRubric:
     fixed_results: tuple[tuple[str, Mapping[str, Any]], ...] = field(init=False, compare=False, repr=False)  # below
 
     def __post_init__(self) -> None:
-        # What each indicator's result holds whatever the facts, in tree order.
+        # What each indicator's result holds whatever the facts, in tree order: plain dicts (never
+        # changed), as a dict updates another twice as fast as a read-only view does.
         fixed = tuple(
-            (i.id, MappingProxyType({"id": i.id, "name": i.name, "parent": self.parents[i.id], "weight": i.weight, "depth": self.depths[i.id]}))
+            (i.id, {"id": i.id, "name": i.name, "parent": self.parents[i.id], "weight": i.weight, "depth": self.depths[i.id]})
             for i in self.indicators
         )
         object.__setattr__(self, "fixed_results", fixed)
