@@ -119,6 +119,27 @@ def test_weights_add_up_exactly_with_decimals() -> None:
     assert errors(text) == []
 
 
+def test_weights_finer_than_the_rounding_add_up_only_by_rounding() -> None:
+    text = make_rubric(
+        """
+        - id: parent
+          name: P
+          weight: 10
+          children:
+            - {id: x, name: X, weight: 3.333, score: 1}
+            - {id: y, name: Y, weight: 3.333, score: 1}
+            - {id: z, name: Z, weight: 3.334, score: 1}
+            - {id: w, name: W, weight: 0.000, score: 0}
+        """
+    )
+    assert errors(text) == []
+    assert [w for w in warnings(text) if "weight.places" in w] == [
+        f"{line}:34 weight.places {name!r} weighs {weight}, finer than scores are rounded (2 places): "
+        f"a full score shows as {shown}, so its siblings' scores add up to their parent's only by rounding"
+        for line, name, weight, shown in ((21, "x", "3.333", "3.33"), (22, "y", "3.333", "3.33"), (23, "z", "3.334", "3.33"))
+    ]
+
+
 def test_top_level_weights_must_add_up_to_total() -> None:
     text = make_rubric("- {id: a, name: A, weight: 8, score: 8}\n", total=10)
     assert errors(text) == ["7:8 weight.sum the top-level indicators weigh 8 in all, but total is 10"]

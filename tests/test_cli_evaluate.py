@@ -166,6 +166,23 @@ def test_schema_prints_a_valid_json_schema_that_accepts_the_example(capsys: pyte
     jsonschema.Draft202012Validator(schema).validate(read_file(str(FACTS)).data)
 
 
+def test_schema_rubric_format_prints_the_schema_of_rubric_files(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["schema", "--rubric-format"], capsys)
+    assert (code, err) == (0, "")
+    printed = json.loads(out)
+    assert printed == json.loads((ROOT / "schemas" / "rubric.schema.json").read_text(encoding="utf-8"))
+    from rubric.source import read_file
+
+    jsonschema.Draft202012Validator(printed).validate(read_file(str(RUBRIC_2023)).data)
+
+
+@pytest.mark.parametrize("arguments", [["schema"], ["schema", str(RUBRIC_2023), "--rubric-format"]])
+def test_schema_takes_a_rubric_or_rubric_format_not_both(arguments: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(arguments, capsys)
+    assert (code, out) == (2, "")
+    assert err == "error: give either RUBRIC (the schema of its facts files) or --rubric-format (of rubric files)\n"
+
+
 def test_a_folder_in_place_of_a_file_is_bad_usage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(["evaluate", str(RUBRIC_2023), str(tmp_path)], capsys)
     assert (code, out, err) == (2, "", f"{tmp_path}: error: no such file\n")

@@ -546,7 +546,18 @@ class _Checker:
     # -- weights, grades, cycles, unused facts --------------------------------------------------
 
     def check_weights(self) -> None:
+        places = self.model.rounding.places
         for indicator in self.model.all_indicators():
+            exponent = indicator.weight.as_tuple().exponent
+            if isinstance(exponent, int) and -exponent > places and indicator.weight != round(indicator.weight, places):
+                shown = round(indicator.weight, places)
+                self.warn(
+                    "weight.places",
+                    f"{indicator.id!r} weighs {indicator.weight}, finer than scores are rounded ({places} places): "
+                    f"a full score shows as {shown}, so its siblings' scores add up to their parent's only by rounding",
+                    self.document.locate(indicator.path + ("weight",)),
+                    f"give weights at most {places} decimal places",
+                )
             if indicator.children and all(child.intact for child in indicator.children) and indicator.intact:
                 total = sum((child.weight for child in indicator.children), Decimal(0))
                 if total != indicator.weight:

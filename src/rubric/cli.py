@@ -22,12 +22,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from .api import Rubric, check_rubric, load
+from .api import RUBRIC_SCHEMA, Rubric, check_rubric, load
 from .errors import Diagnostic, Location, RubricError
 from .evaluate import EvaluationError
 from .facts import FactsError, load_facts
 from .render import explain, json_text, to_json, to_text
 from .report import to_html, to_markdown
+from .schema import load_schema
 from .version import __version__
 
 if TYPE_CHECKING:
@@ -85,8 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=("markdown", "html"), default="markdown", help="(default: markdown)")
     report.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
 
-    schema = commands.add_parser("schema", help="print the JSON Schema of a facts file for a rubric")
-    schema.add_argument("rubric", metavar="RUBRIC")
+    schema = commands.add_parser("schema", help="print the JSON Schema of a rubric's facts, or of rubric files")
+    schema.add_argument("rubric", metavar="RUBRIC", nargs="?", help="the rubric whose facts files the schema describes")
+    schema.add_argument("--rubric-format", action="store_true", help="the JSON Schema of rubric files themselves")
     return parser
 
 
@@ -304,7 +306,12 @@ def _explain(arguments: argparse.Namespace) -> int:
 
 
 def _schema(arguments: argparse.Namespace) -> int:
-    sys.stdout.write(json_text(_load(arguments.rubric).facts_schema()) + "\n")
+    if arguments.rubric_format == (arguments.rubric is not None):
+        raise _Usage("error: give either RUBRIC (the schema of its facts files) or --rubric-format (of rubric files)")
+    if arguments.rubric_format:
+        sys.stdout.write(json_text(load_schema(RUBRIC_SCHEMA)) + "\n")
+    else:
+        sys.stdout.write(json_text(_load(arguments.rubric).facts_schema()) + "\n")
     return EXIT_OK
 
 
