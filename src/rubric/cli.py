@@ -147,7 +147,8 @@ def _load(path: str) -> Rubric:
 def _write(text: str, output: str | None) -> int:
     if output:
         try:
-            _replace_file(Path(output), text)
+            with _replacing(Path(output)) as stream:
+                stream.write(text.encode("utf-8"))
         except OSError as problem:
             raise _Usage(f"{output}: error: cannot write: {problem.strerror or problem}") from None
     else:
@@ -155,27 +156,11 @@ def _write(text: str, output: str | None) -> int:
     return EXIT_OK
 
 
-def _replace_file(path: Path, text: str) -> None:
-    """Write beside `path`, then rename over it: a reader, or a run that fails midway, sees the old
-    file or the whole new one, never a part of it."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, _mode_for(path))
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
 @contextlib.contextmanager
 def _replacing(path: Path) -> Iterator[BinaryIO]:
-    """A stream that replaces `path` when the work is done, as `_replace_file` does with a text;
-    if the work fails or is interrupted, the file is left as it was."""
+    """A stream written beside `path`, renamed over it when the work is done: a reader sees the old
+    file or the whole new one, never a part; if the work fails or is interrupted, the file is
+    left as it was."""
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
