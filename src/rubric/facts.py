@@ -350,7 +350,7 @@ def _direct_scalar(fact: Fact, raw: Any) -> Value | None:
         if SURROGATE.search(raw):
             return None
         numeric_kinds = _numeric_kinds(kinds)[0]
-        converted = _convert_text(fact, raw, list(numeric_kinds)) if numeric_kinds else None
+        converted = _convert_text(fact, raw, numeric_kinds) if numeric_kinds else None
         if converted is not None:
             return converted if fact.admits(converted) else None
         return raw if "text" in kinds or ("enum" in kinds and raw in fact.values) else None
@@ -550,7 +550,7 @@ def _convert(fact: Fact, raw: Any, path: Path, facts: Facts, problems: list[tupl
         hint = f'give an int or a Decimal, such as Decimal("{raw}")'
         problems.append((path, error("facts.float", message, location, hint)))
         return None
-    numeric_kinds = [kind for kind in fact.kinds if kind in _NUMERIC]
+    numeric_kinds, whole_only = _numeric_kinds(fact.kinds)
     if isinstance(raw, (bool, str)) and not (isinstance(raw, str) and numeric_kinds):
         return raw  # booleans, text and enum values passed the schema as they are
     if isinstance(raw, str):
@@ -563,13 +563,13 @@ def _convert(fact: Fact, raw: Any, path: Path, facts: Facts, problems: list[tupl
             return None
         return converted
     number = Decimal(raw)
-    if numeric_kinds == ["integer"] and number != number.to_integral_value():
+    if whole_only and number != number.to_integral_value():
         problems.append((path, error("facts.type", f"{where}: expected a whole number, found {raw}", location)))
         return None
     return number
 
 
-def _convert_text(fact: Fact, raw: str, kinds: list[str]) -> Decimal | None:
+def _convert_text(fact: Fact, raw: str, kinds: tuple[str, ...]) -> Decimal | None:
     money = _MONEY_TEXT.fullmatch(raw)
     if money and "money" in kinds and fact.unit:
         return Decimal(money.group(1)).scaleb(UNIT_EXPONENTS[money.group(2)] - UNIT_EXPONENTS[fact.unit])
