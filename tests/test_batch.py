@@ -176,7 +176,7 @@ def test_the_result_schema_refuses_a_renamed_key(tmp_path: Path, capsys: pytest.
 # -- rejects -----------------------------------------------------------------------------------
 
 SEED_LINE = one_line(SEED)
-# Exact decimals: 0.1 + 0.2 == 0.3, so the rubric's constraint basic + project == total holds.
+# Exact decimals: 0.1 + 0.2 == 0.3, so the rubric's check basic + project == total holds.
 EXACT = dict(
     SEED,
     budget_total=Decimal("0.3"),

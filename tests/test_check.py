@@ -490,3 +490,15 @@ def test_conclusion_compares_the_grade_with_the_bands_names_only() -> None:
 def test_a_list_fact_whose_fields_are_not_a_mapping_is_a_schema_error() -> None:
     text = make_rubric("- {id: a, name: A, weight: 10, score: 10}\n", extra_facts="rows: {label: R, type: list, fields: [x]}\n")
     assert [e.split(" ")[1] for e in errors(text)] == ["schema.type"]
+
+
+def test_check_ids_are_unique_across_the_rubric() -> None:
+    """A failing check is named by its id, so a record check and a top-level one cannot share it."""
+    text = make_rubric(
+        "- {id: a, name: A, weight: 10, score: 10}\n",
+        extra_facts="rows:\n  label: 行\n  type: list\n  fields:\n    x: {type: number}\n  checks:\n"
+        "    - {id: positive, require: x > 0, message: 行}\n",
+    ) + "checks:\n  - {id: positive, require: done, message: 整体}\n  - {id: spent, require: spent_total >= 0, message: 支出}\n"
+    assert errors(text) == [
+        "26:5 check.duplicate_id check id 'positive' is used twice (first at line 22)"
+    ]

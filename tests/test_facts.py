@@ -171,7 +171,7 @@ def test_target_records_are_checked(rubric_2023: rubric.Rubric) -> None:
     ]
 
 
-def test_constraints_are_checked_once_the_values_are_right(rubric_2023: rubric.Rubric) -> None:
+def test_checks_run_once_the_values_are_right(rubric_2023: rubric.Rubric) -> None:
     facts = copy.deepcopy(SEED)
     facts["budget_project"] = Decimal("198.41")
     facts["targets"] = [
@@ -180,19 +180,19 @@ def test_constraints_are_checked_once_the_values_are_right(rubric_2023: rubric.R
         {"name": "c", "kind": "效益", "direction": ">=", "planned": 1, "actual": "达成"},
     ]
     assert problems(rubric_2023, facts) == [
-        "facts.constraint 基本支出与项目支出之和应等于财政拨款年度预算数 (`budget_basic + budget_project == budget_total` "
+        "facts.check check budget_parts_sum: 基本支出与项目支出之和应等于财政拨款年度预算数 (`budget_basic + budget_project == budget_total` "
         "does not hold: budget_basic = 788.05, budget_project = 198.41, budget_total = 986.45)",
-        "facts.constraint targets[0]: 数值型指标的目标值（planned）必须是大于 0 的数 (`direction == \"qualitative\" or "
+        "facts.check check target_planned_positive on targets[0]: 数值型指标的目标值（planned）必须是大于 0 的数 (`direction == \"qualitative\" or "
         "planned > 0` does not hold: direction = text '>=', planned = 0)",
-        "facts.constraint targets[1]: 定性指标的实际完成值（actual）应为 达成、基本达成、部分达成 或 未达成 "
+        "facts.check check target_qualitative_actual on targets[1]: 定性指标的实际完成值（actual）应为 达成、基本达成、部分达成 或 未达成 "
         "(`direction != \"qualitative\" or actual == \"达成\" or actual == \"基本达成\" or actual == \"部分达成\" or "
         "actual == \"未达成\"` does not hold: actual = 0.5, direction = text 'qualitative')",
-        "facts.constraint targets[2]: 数值型指标的实际完成值（actual）必须是不小于 0 的数 (`direction == \"qualitative\" or "
+        "facts.check check target_actual_not_negative on targets[2]: 数值型指标的实际完成值（actual）必须是不小于 0 的数 (`direction == \"qualitative\" or "
         "actual >= 0` does not hold: actual = text '达成', direction = text '>='; '>=' needs numbers, got text '达成' and 0)",
     ]
 
 
-def test_a_constraint_on_an_optional_fact_waits_for_it(rubric_2023: rubric.Rubric) -> None:
+def test_a_check_on_an_optional_fact_waits_for_it(rubric_2023: rubric.Rubric) -> None:
     facts = copy.deepcopy(SEED)
     del facts["budget_project"]
     facts["budget_basic"] = Decimal("1")  # alone: no sum to check
@@ -234,10 +234,10 @@ def test_each_missing_fact_is_reported_once(rubric_2023: rubric.Rubric) -> None:
     assert len(found) == len(required) == 28
 
 
-def test_constraint_messages_write_decimals_plainly(rubric_2023: rubric.Rubric) -> None:
+def test_check_messages_write_decimals_plainly(rubric_2023: rubric.Rubric) -> None:
     found = problems(rubric_2023, dict(SEED, budget_total="1.2亿元", spent_total=Decimal(1)))
     assert found == [
-        "facts.constraint 基本支出与项目支出之和应等于财政拨款年度预算数 (`budget_basic + budget_project == budget_total` "
+        "facts.check check budget_parts_sum: 基本支出与项目支出之和应等于财政拨款年度预算数 (`budget_basic + budget_project == budget_total` "
         "does not hold: budget_basic = 788.05, budget_project = 198.40, budget_total = 12000)"
     ]
 

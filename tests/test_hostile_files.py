@@ -430,15 +430,17 @@ RUBRIC_CASES = [
         "expr.forbidden operator @ is not allowed",
     ),
     case(
-        "forbidden syntax in constraints",
+        "forbidden syntax in checks",
         leaf(
             "  score: 10\n",
             extra_facts="rows:\n  label: 行\n  type: list\n  fields:\n    x: {type: number}\n"
-            "  constraints:\n    - require: '⟦x.real > 0'\n      message: 行约束\n",
-            after="constraints:\n"
-            "  - require: 'max(spent_total, budget_total, key=⟦done) > 0'\n"
+            "  checks:\n    - id: row_x\n      require: '⟦x.real > 0'\n      message: 行约束\n",
+            after="checks:\n"
+            "  - id: maximum\n"
+            "    require: 'max(spent_total, budget_total, key=⟦done) > 0'\n"
             "    message: 约束\n"
-            "  - require: '⟦score_of(\"a\") > 0'\n"
+            "  - id: score\n"
+            "    require: '⟦score_of(\"a\") > 0'\n"
             "    message: 约束\n",
         ),
         "expr.forbidden expressions cannot use attribute access (a.b)",
@@ -1024,7 +1026,7 @@ YAML_FACTS_CASES = [
         f"facts.type budget_project: {MONEY_WAN}, found nothing",
     ),
     case(
-        "constraints that do not hold",
+        "checks that do not hold",
         facts_yaml(
             {
                 "budget_basic": "⟦788.05",
@@ -1032,10 +1034,10 @@ YAML_FACTS_CASES = [
                 "targets": '\n  - ⟦{name: 甲, kind: 产出, direction: ">=", planned: 0, actual: 1}',
             }
         ),
-        "facts.constraint 基本支出与项目支出之和应等于财政拨款年度预算数 "
+        "facts.check check budget_parts_sum: 基本支出与项目支出之和应等于财政拨款年度预算数 "
         "(`budget_basic + budget_project == budget_total` does not hold: "
         "budget_basic = 788.05, budget_project = 198.41, budget_total = 986.45)",
-        "facts.constraint targets[0]: 数值型指标的目标值（planned）必须是大于 0 的数 "
+        "facts.check check target_planned_positive on targets[0]: 数值型指标的目标值（planned）必须是大于 0 的数 "
         "(`direction == \"qualitative\" or planned > 0` does not hold: direction = text '>=', planned = 0)",
     ),
 ]

@@ -31,6 +31,7 @@ from .model import (
     DeductionRule,
     Expression,
     Fact,
+    FactCheck,
     FindingTemplate,
     Indicator,
     ItemsRule,
@@ -194,7 +195,7 @@ class _Checker:
         self.check_facts()
         self.collect_indicators()
         base = self.base_scope()
-        self.check_constraints()
+        self.check_fact_checks()
         self.check_report(base)
         for indicator in self.model.all_indicators():
             self.check_indicator(indicator, base)
@@ -308,16 +309,26 @@ class _Checker:
                 continue
             self.indicators[indicator.id] = indicator
 
-    def check_constraints(self) -> None:
-        """Constraints read facts (optional ones too: a constraint waits until they are given)."""
+    def check_fact_checks(self) -> None:
+        """Checks read facts (optional ones too: a check waits until they are given). Their ids are
+        unique across the rubric, top-level and per record alike, since an error names the check by id."""
         every_fact = {fact.id: Binding(fact_type(fact), "fact") for fact in self.model.facts}
-        for constraint in self.model.constraints:
-            self.expression(constraint.require, every_fact, BOOLEAN, reads_scores=False)
-        for fact in self.model.facts:
-            record_scope = dict(every_fact)
-            record_scope.update({field.id: Binding(fact_type(field), "field") for field in fact.fields})
-            for constraint in fact.constraints:
-                self.expression(constraint.require, record_scope, BOOLEAN, reads_scores=False)
+        seen: dict[str, FactCheck] = {}
+        scoped = [(check, every_fact) for check in self.model.checks] + [
+            (check, {**every_fact, **{field.id: Binding(fact_type(field), "field") for field in fact.fields}})
+            for fact in self.model.facts
+            for check in fact.checks
+        ]
+        for check, scope in sorted(scoped, key=lambda pair: (pair[0].location.line, pair[0].location.column)):
+            if check.id in seen:
+                self.error(
+                    "check.duplicate_id",
+                    f"check id {check.id!r} is used twice (first at line {seen[check.id].location.line})",
+                    check.location,
+                    "each check has its own id, which names it when a department's data fails it",
+                )
+            seen.setdefault(check.id, check)
+            self.expression(check.require, scope, BOOLEAN, reads_scores=False)
 
     def base_scope(self) -> dict[str, Binding]:
         scope = {
@@ -1030,7 +1041,7 @@ class _ExpressionChecker:
                 "expr.score_of",
                 f"{language.SCORE_OF}() cannot be used here",
                 node,
-                "not_applicable, constraints, items' where and the report's basic sentences read facts (and fields) only",
+                "not_applicable, checks, items' where and the report's basic sentences read facts (and fields) only",
             )
             return NUMBER
         if argument.value not in self.owner.indicators:

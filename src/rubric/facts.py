@@ -5,7 +5,7 @@ by a JSON Schema generated from the rubric's fact declarations (the one `rubric 
 then converted: every number becomes an exact `Decimal` (never through a binary float), a ratio
 may be written "92.91%", money may carry its unit ("986.45万元", "349808.03元", "1.2亿元") and is
 converted exactly to the declared unit. Anything ambiguous is refused. Last, the rubric's
-constraints are checked. Every problem of a facts file is reported together, each with the
+checks are run. Every problem of a facts file is reported together, each with the
 fact's path and, for a file, its line and column.
 """
 
@@ -31,7 +31,7 @@ from .compile import CompiledRubric, Program, Value
 from .errors import Diagnostic, Location, RubricError, error
 from .language import EvalFailure, describe_value
 from .limits import DEFAULT_LIMITS, Limits
-from .model import Constraint, Fact, RubricModel
+from .model import FactCheck, Fact, RubricModel
 from .schema import StrictDraft202012, found_text, plain_path, readable
 from .source import (
     MAX_NUMBER_CHARACTERS,
@@ -281,7 +281,7 @@ def prepare(compiled: CompiledRubric, facts: Facts | Mapping[str, Any]) -> FactV
         if converted is not None:
             values[fact.id] = converted
     if not problems:
-        problems.extend(_constraint_problems(compiled, model, given, values))
+        problems.extend(_check_problems(compiled, model, given, values))
     if problems:
         order = {fact.id: index for index, fact in enumerate(model.facts)}
         problems.sort(key=lambda problem: _order_key(problem, order))
@@ -318,7 +318,7 @@ def _direct_values(compiled: CompiledRubric, data: dict[Any, Any]) -> dict[str, 
         values[fact.id] = value
     if given != len(data) or not all(type(key) is str for key in data):  # an unknown fact, or a key not text
         return None
-    if not _constraints_hold(compiled, values):
+    if not _checks_hold(compiled, values):
         return None
     return values
 
@@ -384,27 +384,27 @@ def _direct_list(fact: Fact, raw: Any) -> Value | None:
     return tuple(records)
 
 
-def _constraints_hold(compiled: CompiledRubric, values: Mapping[str, Value]) -> bool:
-    """Whether every constraint plainly holds: all run in one decimal context, and one that fails,
+def _checks_hold(compiled: CompiledRubric, values: Mapping[str, Value]) -> bool:
+    """Whether every check plainly holds: all run in one decimal context, and one that fails,
     or cannot be computed, sends the facts to the full path, which says why."""
     limits = compiled.limits
     programs = compiled.programs
     model = compiled.model
     with decimal.localcontext(limits.decimal_context()):
         try:
-            for constraint in model.constraints:
-                program = programs[constraint.require.path]
+            for check in model.checks:
+                program = programs[check.require.path]
                 if all(name in values for name in program.names) and not _plainly_holds(program, values, limits):
                     return False
             for fact in model.facts:
-                if not fact.constraints or fact.id not in values:
+                if not fact.checks or fact.id not in values:
                     continue
                 records = values[fact.id]
                 assert isinstance(records, tuple)
                 for record in records:
                     scope = {**values, **dict(record)}
-                    for constraint in fact.constraints:
-                        program = programs[constraint.require.path]
+                    for check in fact.checks:
+                        program = programs[check.require.path]
                         if all(name in scope for name in program.names) and not _plainly_holds(program, scope, limits):
                             return False
         except Exception:  # noqa: BLE001 - a program's failure, which the full path names
@@ -613,40 +613,40 @@ def _convert_list(fact: Fact, raw: Any, path: Path, facts: Facts, problems: list
     return tuple(records) if ok else None
 
 
-def _constraint_problems(
+def _check_problems(
     compiled: CompiledRubric, model: RubricModel, facts: Facts, values: Mapping[str, Value]
 ) -> list[tuple[Path, Diagnostic]]:
     problems: list[tuple[Path, Diagnostic]] = []
-    for constraint in model.constraints:
-        program = compiled.programs[constraint.require.path]
+    for check in model.checks:
+        program = compiled.programs[check.require.path]
         if not all(name in values for name in program.names):
             continue  # it reads an optional fact that was not given
-        failure = _failed(program, values, constraint, compiled.limits)
+        failure = _failed(program, values, check, compiled.limits)
         if failure is not None:
             first = program.names[0] if program.names else None
             location = facts.locate((first,)) if first else None
-            problems.append(((first,) if first else (), error("facts.constraint", failure, location)))
+            problems.append(((first,) if first else (), error("facts.check", f"check {check.id}: {failure}", location)))
     for fact in model.facts:
-        if not fact.constraints or fact.id not in values:
+        if not fact.checks or fact.id not in values:
             continue
         records = values[fact.id]
         assert isinstance(records, tuple)
         for index, record in enumerate(records):
             scope = dict(values)
             scope.update(dict(record))
-            for constraint in fact.constraints:
-                program = compiled.programs[constraint.require.path]
+            for check in fact.checks:
+                program = compiled.programs[check.require.path]
                 if not all(name in scope for name in program.names):
                     continue
-                failure = _failed(program, scope, constraint, compiled.limits)
+                failure = _failed(program, scope, check, compiled.limits)
                 if failure is not None:
                     location = facts.locate((fact.id, index))
-                    problems.append(((fact.id, index), error("facts.constraint", f"{fact.id}[{index}]: {failure}", location)))
+                    problems.append(((fact.id, index), error("facts.check", f"check {check.id} on {fact.id}[{index}]: {failure}", location)))
     return problems
 
 
-def _failed(program: Program, scope: Mapping[str, Value], constraint: Constraint, limits: Limits) -> str | None:
-    """The message of a constraint these values do not meet, with the values it read; or None."""
+def _failed(program: Program, scope: Mapping[str, Value], check: FactCheck, limits: Limits) -> str | None:
+    """The message of a check these values do not meet, with the values it read; or None."""
     try:
         met = program.evaluate(scope, limits) is True
         reason = ""
@@ -655,4 +655,4 @@ def _failed(program: Program, scope: Mapping[str, Value], constraint: Constraint
     if met:
         return None
     shown = ", ".join(f"{name} = {describe_value(scope[name])}" for name in program.names)
-    return f"{constraint.message.zh} (`{program.source}` does not hold: {shown}{reason})"
+    return f"{check.message.zh} (`{program.source}` does not hold: {shown}{reason})"

@@ -43,9 +43,12 @@ class Template:
 
 
 @dataclass(frozen=True, slots=True)
-class Constraint:
-    """A condition the facts must meet before they are scored (or each record of a list fact)."""
+class FactCheck:
+    """A condition the facts must meet before they are scored (or each record of a list fact).
 
+    Its id names it in the error a department's data gets when the condition does not hold."""
+
+    id: str
     require: Expression
     message: Text
     location: Location
@@ -73,7 +76,7 @@ class Fact:
     fields: tuple[Fact, ...] = ()
     min_items: int | None = None
     max_items: int | None = None
-    constraints: tuple[Constraint, ...] = ()
+    checks: tuple[FactCheck, ...] = ()
 
     @property
     def is_list(self) -> bool:
@@ -231,7 +234,7 @@ class RubricModel:
     facts: tuple[Fact, ...]
     indicators: tuple[Indicator, ...]
     description: Text | None = None
-    constraints: tuple[Constraint, ...] = ()
+    checks: tuple[FactCheck, ...] = ()
     report: ReportTexts = ReportTexts()
     intact: bool = True
 
@@ -339,7 +342,7 @@ class _Builder:
             grades=grades,
             facts=facts,
             indicators=indicators,
-            constraints=self.constraints(("constraints",)) if self.clean(("constraints",)) else (),
+            checks=self.checks(("checks",)) if self.clean(("checks",)) else (),
             report=self.report_texts() if self.clean(("report",)) else ReportTexts(),
             intact=not self.bad_paths,
         )
@@ -365,11 +368,12 @@ class _Builder:
                 found.append(Sentence(None, self.template(path + (index,))))
         return tuple(found)
 
-    def constraints(self, path: Path) -> tuple[Constraint, ...]:
+    def checks(self, path: Path) -> tuple[FactCheck, ...]:
         container = self.document.data_at(path[:-1]) if path[:-1] else self.document.data
         items = container.get(path[-1], []) if isinstance(container, dict) else []
         return tuple(
-            Constraint(
+            FactCheck(
+                str(self.document.data_at(path + (index, "id"))),
                 self.expression(path + (index, "require")),
                 _text(self.document.data_at(path + (index, "message"))),
                 self.at(path + (index,)),
@@ -409,7 +413,7 @@ class _Builder:
             fields=fields,
             min_items=declaration.get("min_items"),
             max_items=declaration.get("max_items"),
-            constraints=self.constraints(path + ("constraints",)),
+            checks=self.checks(path + ("checks",)),
         )
 
     def indicator(self, path: Path) -> Indicator | None:
