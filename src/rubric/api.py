@@ -1,7 +1,7 @@
 """The public face: load a rubric through every stage, in order, once; then evaluate facts.
 
-read (source) → validate (schema) → build (model) → check → compile, at load; facts → evaluate
-for each department. Each stage only hands its result forward; the loading stages collect
+read (source) → validate (schema) → [merge with the base (inherit) → validate] → build (model)
+→ check → compile, at load; facts → evaluate for each department. Each stage only hands its result forward; the loading stages collect
 problems instead of stopping, and loading fails with one `RubricError` holding every error
 found (warnings ride along on the error and the rubric).
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import Any, TypeGuard, TypeVar
 
-from . import schema, source
+from . import inherit, schema, source
 from .check import CheckResult, check
 from .compile import CompiledRubric, compile_rubric
 from .errors import Diagnostic, Location, RubricError, error, raise_if_errors
@@ -125,7 +125,7 @@ def load(
     bounds = limits or DEFAULT_LIMITS
 
     def load_it() -> Rubric:
-        document = _read(path_or_text, name, bounds)
+        document = _resolved(_read(path_or_text, name, bounds), bounds)
         model, result = _checked(document, bounds)
         digest = hashlib.sha256(source.canonical_json(document.data).encode("utf-8")).hexdigest()
         return Rubric(compile_rubric(model, result, bounds), digest)
@@ -141,7 +141,7 @@ def check_rubric(
 
     def check_it() -> list[Diagnostic]:
         try:
-            document = _read(path_or_text, name, bounds)
+            document = _resolved(_read(path_or_text, name, bounds), bounds)
             _, result = _checked(document, bounds)
         except RubricError as failure:
             return sorted(failure.diagnostics + failure.warnings, key=_position)
@@ -178,15 +178,57 @@ def _label(path_or_text: str | os.PathLike[str], name: str | None) -> str:
     return name or "<string>" if _is_text(path_or_text) else os.fspath(path_or_text)
 
 
-def _position(diagnostic: Diagnostic) -> tuple[int, int]:
+def _position(diagnostic: Diagnostic) -> tuple[str, int, int]:
     location = diagnostic.location
-    return (location.line, location.column) if location else (0, 0)
+    return (location.file, location.line, location.column) if location else ("", 0, 0)
 
 
 def _read(path_or_text: str | os.PathLike[str], name: str | None, limits: Limits) -> source.Document:
     if _is_text(path_or_text):
         return source.read_text(path_or_text, name or "<string>", limits)
     return source.read_file(os.fspath(FilePath(path_or_text)), limits)
+
+
+def _resolved(document: source.Document, limits: Limits, chain: tuple[str, ...] = ()) -> source.Document:
+    """A rubric that extends another, merged with its base (itself resolved first); any other as read.
+
+    The derived file is validated on its own first (its override, add and remove must be well
+    formed to be applied), and so is its base; the merged rubric is then validated and checked
+    as a whole like any rubric. `chain` holds the files already on the way, to refuse a cycle.
+    """
+    if not isinstance(document.data, dict) or "extends" not in document.data:
+        return document
+    _validated(document)
+    chain = chain or ((os.path.realpath(document.file),) if os.path.isfile(document.file) else ())
+    reference = document.data["extends"]
+    where = document.locate(("extends",))
+    base_file = os.path.normpath(os.path.join(os.path.dirname(document.file), reference))
+    identity = os.path.realpath(base_file)
+    if identity in chain:
+        loop = " → ".join([*(os.path.basename(step) for step in chain), os.path.basename(identity)])
+        raise RubricError([error("extend.cycle", f"rubrics extend each other in a cycle: {loop}", where, "a base rubric cannot extend the rubrics derived from it")])
+    if len(chain) > limits.max_extends_depth:
+        raise RubricError(
+            [error("limit.extends", f"more than {limits.max_extends_depth} rubrics extend each other in a chain", where, "extend a rubric nearer the root")]
+        )
+    try:
+        base = source.read_file(base_file, limits)
+    except RubricError as failure:
+        if failure.code != "file.unreadable":
+            raise
+        reason = failure.first.message.removeprefix("cannot read the file: ")
+        raise RubricError([error("extend.unreadable", f"cannot read the base rubric {base_file}: {reason}", where, "extends is a path relative to this file's folder")]) from None
+    base = _resolved(base, limits, chain + (identity,))
+    _validated(base)
+    merged, problems = inherit.merge(base, document)
+    raise_if_errors(sorted(problems, key=_position))
+    return merged
+
+
+def _validated(document: source.Document) -> None:
+    """Raise every error of a document that must be well formed before it can be merged."""
+    problems, _ = schema.validate(document, RUBRIC_SCHEMA)
+    raise_if_errors(sorted(list(document.diagnostics) + problems, key=_position))
 
 
 def _checked(document: source.Document, limits: Limits) -> tuple[RubricModel, CheckResult]:

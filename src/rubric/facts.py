@@ -31,7 +31,7 @@ from .compile import CompiledRubric, Program, Value
 from .errors import Diagnostic, Location, RubricError, error
 from .language import EvalFailure, describe_value
 from .limits import DEFAULT_LIMITS, Limits
-from .model import FactCheck, Fact, RubricModel
+from .model import Fact, FactCheck, RubricModel
 from .schema import StrictDraft202012, found_text, plain_path, readable
 from .source import (
     MAX_NUMBER_CHARACTERS,

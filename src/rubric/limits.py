@@ -22,6 +22,7 @@ class Limits:
 
     max_file_bytes: int = 1_000_000  # a rubric or facts file
     max_yaml_depth: int = 64  # nested mappings and lists
+    max_extends_depth: int = 8  # rubrics extending each other in a chain, the first one's base included
     max_expression_length: int = 1000  # characters of one expression
     max_expression_nodes: int = 200  # parts (names, literals, operations, calls) of one expression
     max_expression_depth: int = 30  # operations nested inside operations; at most 100 (Python's own stack)

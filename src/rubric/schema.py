@@ -213,7 +213,7 @@ def _render(document: Document, root: dict[str, Any], failure: ValidationError, 
         closest = f"did you mean {close[0]!r}?" if close else None
         return [error("schema.enum", f"{where}: {found_text(instance)} is not one of {', '.join(options)}", location, closest)]
 
-    if custom and kind in ("oneOf", "anyOf", "pattern", "const"):
+    if custom and kind in ("oneOf", "anyOf", "pattern", "const", "not"):
         return [error(f"schema.{kind}", f"{where}: {custom}", location)]
     if kind == "dependentRequired" and isinstance(instance, dict):
         needed = [key for keys in failure.validator_value.values() for key in keys if key not in instance]

@@ -74,8 +74,11 @@ def yaml11_reading(text: str) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class ScalarSpan:
-    """Where a string scalar's characters lie in the file, to place a token inside it."""
+    """Where a string scalar's characters lie in its file, to place a token inside it. It holds
+    the file's name and text: a derived rubric's document mixes scalars of several files."""
 
+    file: str
+    text: str
     style: str | None
     start: int
     end: int
@@ -119,7 +122,7 @@ class Document:
         if span is None:
             return self.locate(path)
         value = self.data_at(path)
-        source = self.text
+        source = span.text
         position = span.start
         if span.style in ("|", ">"):
             position = source.index("\n", span.start) + 1 if "\n" in source[span.start : span.end] else span.start
@@ -137,7 +140,7 @@ class Document:
         position = min(position, max(span.end - 1, span.start))
         line = source.count("\n", 0, position) + 1
         column = position - (source.rfind("\n", 0, position) + 1) + 1
-        return Location(self.file, line, column)
+        return Location(span.file, line, column)
 
     def data_at(self, path: Path) -> Any:
         value = self.data
@@ -514,6 +517,8 @@ class _Converter:
         if tag == _STR:
             if path is not None:
                 self.spans[path] = ScalarSpan(
+                    self.file,
+                    self.text,
                     node.style, node.start_mark.index, node.end_mark.index, node.start_mark.line, node.start_mark.column
                 )
             self.refuse_escaped_characters(node, path)
