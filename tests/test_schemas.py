@@ -23,6 +23,7 @@ def test_every_format_has_a_valid_2020_12_schema() -> None:
     assert names == [
         "batch-reject.schema.json",
         "batch-result.schema.json",
+        "cases.schema.json",
         "check.schema.json",
         "facts.schema.json",
         "result.schema.json",

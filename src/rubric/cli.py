@@ -1,6 +1,7 @@
 """The `rubric` command: a thin shell over the public API, with stable exit codes.
 
-Exit codes: 0 done; 2 bad usage (unknown option or command, unreadable file, unknown indicator);
+Exit codes: 0 done; 1 `test`: a case failed or the coverage is too low; 2 bad usage (unknown
+option or command, unreadable file, unknown indicator, a cases file that cannot be run);
 3 the rubric is rejected; 4 the facts are rejected; 5 a rule cannot be computed for the facts;
 70 an internal error (a bug: please report it); 130 interrupted. `batch` goes on past rejected
 departments and ends with 4 (or 5) when there were any; 141 when its reader stops reading.
@@ -19,6 +20,7 @@ import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from .batch import Reject
 
 EXIT_OK = 0
+EXIT_TESTS_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INVALID_RUBRIC = 3
 EXIT_INVALID_FACTS = 4
@@ -86,10 +89,27 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=("markdown", "html"), default="markdown", help="(default: markdown)")
     report.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
 
+    test = commands.add_parser("test", help="run an author's test cases against a rubric, with coverage")
+    test.add_argument("rubric", metavar="RUBRIC")
+    test.add_argument("cases", nargs="+", metavar="CASES", help="cases files (YAML)")
+    test.add_argument(
+        "--min-coverage", type=_percentage, metavar="N", help="fail when the cases exercise less than N%% of the branches"
+    )
+
     schema = commands.add_parser("schema", help="print the JSON Schema of a rubric's facts, or of rubric files")
     schema.add_argument("rubric", metavar="RUBRIC", nargs="?", help="the rubric whose facts files the schema describes")
     schema.add_argument("--rubric-format", action="store_true", help="the JSON Schema of rubric files themselves")
     return parser
+
+
+def _percentage(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        value = Decimal(-1)
+    if not value.is_finite() or not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 100, not {text!r}")
+    return value
 
 
 def _positive(text: str) -> int:
@@ -290,6 +310,30 @@ def _explain(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _test(arguments: argparse.Namespace) -> int:
+    """Exit 1 when a case fails or the coverage is below --min-coverage; a cases file that cannot
+    be run is bad usage (2), like a file that cannot be read."""
+    from .cases import load_cases, run_cases, to_text  # only this command needs them
+
+    rubric = _load(arguments.rubric)
+    files = {path: load_cases(_readable(path), rubric.limits) for path in arguments.cases}
+    run = run_cases(rubric, files)
+    sys.stdout.write(to_text(run, arguments.rubric, arguments.min_coverage))
+    short = arguments.min_coverage is not None and run.coverage.percent < arguments.min_coverage
+    return EXIT_TESTS_FAILED if run.failed or short else EXIT_OK
+
+
+def _diff(arguments: argparse.Namespace) -> int:
+    """Exit 0 whenever the comparison is made: facts that a side rejects, or cannot score, are
+    part of the output, not a failure of the command."""
+    from .diff import diff, to_json, to_text  # only this command needs them
+
+    old, new, *facts = [_readable(path) for path in (arguments.old, arguments.new, *arguments.facts)]
+    result = diff(_load(old), _load(new), facts)
+    text = to_json(result, arguments.lang) if arguments.format == "json" else to_text(result, arguments.lang)
+    return _write(text, arguments.output)
+
+
 def _schema(arguments: argparse.Namespace) -> int:
     if arguments.rubric_format == (arguments.rubric is not None):
         raise _Usage("error: give either RUBRIC (the schema of its facts files) or --rubric-format (of rubric files)")
@@ -306,7 +350,9 @@ def _print_problems(failure: RubricError) -> None:
 
 
 def _exit_code(failure: RubricError) -> int:
-    if failure.code == "file.unreadable":
+    from .cases import CasesError
+
+    if failure.code == "file.unreadable" or isinstance(failure, CasesError):
         return EXIT_USAGE
     if isinstance(failure, FactsError):
         return EXIT_INVALID_FACTS
@@ -326,7 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         arguments = parser.parse_args(argv)
     except SystemExit as stop:
         return int(stop.code or 0)
-    commands = {"evaluate": _evaluate, "batch": _batch, "explain": _explain, "report": _report, "schema": _schema}
+    commands = {"evaluate": _evaluate, "batch": _batch, "explain": _explain, "report": _report, "schema": _schema, "test": _test}
     try:
         if arguments.command == "check":
             return _check(arguments.rubrics, arguments.format)

@@ -148,6 +148,25 @@ class Document:
             value = value[step]
         return value
 
+    def part(self, path: Path) -> Document:
+        """The value at `path` as a document of its own, its places still those in this file
+        (facts written inside a cases file, say)."""
+        size = len(path)
+
+        def rooted(mapping: Mapping[Path, Any]) -> dict[Path, Any]:
+            return {key[size:]: value for key, value in mapping.items() if key[:size] == path}
+
+        return Document(
+            self.file,
+            self.text,
+            self.data_at(path),
+            rooted(self.positions),
+            rooted(self.key_positions),
+            rooted(self.spans),
+            (),  # the whole file's reading problems stay with the whole file
+            frozenset(key[size:] for key in self.refused if key[:size] == path),
+        )
+
 
 class _Strict:
     """PyYAML's composer with our own scalar resolution, no aliases and bounded depth."""

@@ -1,0 +1,232 @@
+"""An author's test cases for a rubric: named departments and what the rubric must make of them.
+
+A cases file (schemas/cases.schema.json) lists cases; each gives a department's facts (a facts
+file, or facts written in place, changed by `with` and `without`) and what is expected: some of
+the total, the grade, indicators' scores and findings, or the error the facts must be refused
+with. Running them says, for each case that fails, every expectation it missed, with what was
+expected and what came out; and which branches of the rubric the cases exercised (coverage.py).
+A cases file is read as strictly as a rubric; a problem in it stops the run, as it is the test
+itself that is wrong.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import decimal
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from . import schema, source
+from .api import Rubric
+from .coverage import Coverage, Observations, coverage, observe
+from .errors import Diagnostic, Location, RubricError, error, raise_if_errors
+from .evaluate import Evaluation, EvaluationError
+from .facts import Facts, FactsError, load_facts, prepare
+from .limits import DEFAULT_LIMITS, Limits
+
+CASES_SCHEMA = "cases.schema.json"
+
+
+class CasesError(RubricError):
+    """A cases file that cannot be run: unreadable, or not in the cases format."""
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    location: Location
+    document: source.Document  # the cases file, for the places of facts written in it
+    path: source.Path  # of the case in the cases file
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    name: str
+    location: Location
+    failures: tuple[str, ...]  # one line per expectation missed; none when the case passed
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+@dataclass(frozen=True)
+class TestRun:
+    files: tuple[tuple[str, tuple[CaseResult, ...]], ...]  # each cases file's name and results
+    coverage: Coverage
+
+    @property
+    def results(self) -> tuple[CaseResult, ...]:
+        return tuple(result for _, results in self.files for result in results)
+
+    @property
+    def failed(self) -> int:
+        return sum(not result.passed for result in self.results)
+
+
+def load_cases(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> tuple[Case, ...]:
+    """The cases of a cases file; raise `CasesError` with every problem of the file."""
+    try:
+        document = source.read_file(os.fspath(path), limits)
+    except RubricError as failure:
+        raise CasesError(failure.diagnostics) from None
+    problems, _ = schema.validate(document, CASES_SCHEMA)
+    problems = list(document.diagnostics) + problems
+    if not problems:
+        seen: dict[str, Location] = {}
+        for index, case in enumerate(document.data["cases"]):
+            where = document.locate(("cases", index, "name"))
+            if case["name"] in seen:
+                problems.append(
+                    error("cases.duplicate_name", f"case {case['name']!r} is named twice (first at line {seen[case['name']].line})", where)
+                )
+            seen.setdefault(case["name"], where)
+    raise_if_errors(problems, CasesError)
+    return tuple(
+        Case(case["name"], document.locate(("cases", index)), document, ("cases", index))
+        for index, case in enumerate(document.data["cases"])
+    )
+
+
+def run_cases(rubric: Rubric, files: Mapping[str, tuple[Case, ...]]) -> TestRun:
+    """Run every case of every cases file (by name) against `rubric`; coverage is of them all."""
+    seen = Observations()
+    ran = tuple((name, tuple(_run(rubric, case, seen) for case in cases)) for name, cases in files.items())
+    return TestRun(ran, coverage(rubric.compiled, seen))
+
+
+def _run(rubric: Rubric, case: Case, seen: Observations) -> CaseResult:
+    given = case.document.data_at(case.path)
+    expect = given["expect"]
+    try:
+        facts = _facts(case, given, rubric.limits)
+        prepared = prepare(rubric.compiled, facts)
+    except FactsError as failure:
+        return CaseResult(case.name, case.location, tuple(_refused(expect, failure)))
+    # Branches a failing rule reached were exercised; the evaluation below names the failure.
+    with contextlib.suppress(EvaluationError, ArithmeticError):
+        observe(rubric.compiled, prepared, seen)
+    try:
+        evaluation = rubric.evaluate(facts)
+    except EvaluationError as failure:
+        return CaseResult(case.name, case.location, tuple(_refused(expect, failure)))
+    return CaseResult(case.name, case.location, tuple(_missed(expect, evaluation)))
+
+
+def _facts(case: Case, given: Mapping[str, Any], limits: Limits) -> Facts:
+    """The case's facts, each value placed where it was written (the facts file or the cases file)."""
+    document = case.document
+    if isinstance(given["facts"], str):
+        folder = os.path.dirname(document.file)
+        base = load_facts(os.path.normpath(os.path.join(folder, given["facts"])), limits=limits).document
+        assert base is not None
+    else:
+        base = document.part(case.path + ("facts",))
+    data = dict(base.data)
+    positions, key_positions, spans = dict(base.positions), dict(base.key_positions), dict(base.spans)
+    if "with" in given:
+        changes = document.part(case.path + ("with",))
+        data.update(changes.data)
+        positions.update({path: where for path, where in changes.positions.items() if path})
+        key_positions.update(changes.key_positions)
+        spans.update(changes.spans)
+    for fact_id in given.get("without", ()):
+        data.pop(fact_id, None)
+    merged = source.Document(base.file, base.text, data, positions, key_positions, spans, (), base.refused)
+    return Facts(data, base.file, merged)
+
+
+def _refused(expect: Mapping[str, Any], failure: RubricError) -> Iterable[str]:
+    wanted = expect.get("error")
+    if wanted is None:
+        yield "the facts were not scored:"
+        yield from (f"  {diagnostic}" for diagnostic in failure.diagnostics)
+        return
+    code, part = (wanted, None) if isinstance(wanted, str) else (wanted["code"], wanted.get("message"))
+    if any(_is(diagnostic, code, part) for diagnostic in failure.diagnostics):
+        return
+    expected = f"{code}" + (f" with {part!r} in its message" if part else "")
+    yield f"error: expected {expected}, got:"
+    yield from (f"  {diagnostic}" for diagnostic in failure.diagnostics)
+
+
+def _is(diagnostic: Diagnostic, code: str, part: str | None) -> bool:
+    return diagnostic.code == code and (part is None or part in diagnostic.message)
+
+
+def _missed(expect: Mapping[str, Any], evaluation: Evaluation) -> Iterable[str]:
+    if "error" in expect:
+        wanted = expect["error"]
+        code = wanted if isinstance(wanted, str) else wanted["code"]
+        yield f"error: expected {code}, but the facts were scored: total {evaluation.total}"
+        return
+    if "total" in expect and Decimal(expect["total"]) != evaluation.total:
+        yield f"total: expected {expect['total']}, got {evaluation.total}"
+    if "grade" in expect:
+        grade = evaluation.grade
+        if grade is None or expect["grade"] not in (grade.zh, grade.en):
+            yield f"grade: expected {expect['grade']}, got {grade.zh if grade else 'none'}"
+    results = {result.id: result for result in evaluation.indicators}
+    for indicator_id, wanted in expect.get("scores", {}).items():
+        result = results.get(indicator_id)
+        if result is None:
+            yield f"{indicator_id}: the rubric has no such indicator"
+            continue
+        got = "not_applicable" if result.status == "not_applicable" else result.score
+        if wanted == "not_applicable" or got == "not_applicable":
+            if wanted != got:
+                yield f"{indicator_id}: expected {wanted}, got {got}"
+        elif Decimal(wanted) != got:
+            yield f"{indicator_id}: expected {wanted}, got {got}"
+    for wanted in expect.get("findings", ()):
+        indicator_id, part = (wanted, None) if isinstance(wanted, str) else (wanted["indicator"], wanted.get("problem"))
+        theirs = [finding.problem.zh for finding in evaluation.findings if finding.indicator == indicator_id]
+        if indicator_id not in results:
+            yield f"findings: the rubric has no indicator {indicator_id!r}"
+        elif not any(part is None or part in problem for problem in theirs):
+            about = f" with {part!r} in its problem" if part else ""
+            yield f"findings: expected a finding of {indicator_id}{about}, found " + (
+                "none" if not theirs else "only: " + "; ".join(theirs)
+            )
+    for indicator_id in expect.get("no_findings", ()):
+        theirs = [finding.problem.zh for finding in evaluation.findings if finding.indicator == indicator_id]
+        if indicator_id not in results:
+            yield f"no_findings: the rubric has no indicator {indicator_id!r}"
+        elif theirs:
+            yield f"no_findings: expected no finding of {indicator_id}, found: " + "; ".join(theirs)
+
+
+def to_text(run: TestRun, rubric_file: str, minimum: Decimal | None = None) -> str:
+    """The report of a test run: each case, every failure in full, the coverage of each indicator
+    with the branches that never ran and where they are written."""
+    lines: list[str] = []
+    for name, results in run.files:
+        lines.append(name)
+        for result in results:
+            if result.passed:
+                lines.append(f"  ok    {result.name}")
+                continue
+            lines.append(f"  FAIL  {result.name}  ({result.location})")
+            lines.extend(f"          {failure}" for failure in result.failures)
+    total = len(run.results)
+    lines.append(f"{total} case{'s' * (total != 1)}: {total - run.failed} passed, {run.failed} failed")
+    found = run.coverage
+    lines += ["", f"coverage of {rubric_file}: {found.covered} of {found.branches} branches ({percent(found.percent)})"]
+    width = max((len(item.indicator.id) for item in found.indicators), default=0)
+    for item in found.indicators:
+        lines.append(f"  {item.indicator.id:<{width}}  {item.covered}/{len(item.branches)}  {item.indicator.name.zh}")
+        lines.extend(
+            f"      never ran: {branch.description}  ({branch.location})" for branch in item.branches if not branch.covered
+        )
+    if minimum is not None and found.percent < minimum:
+        lines.append(f"coverage {percent(found.percent)} is below the minimum of {percent(minimum)}")
+    return "\n".join(lines) + "\n"
+
+
+def percent(value: Decimal) -> str:
+    """Per cent to one place, rounded down: 99.96 is 99.9%, so only full coverage shows 100%."""
+    shown = value.quantize(Decimal("0.1"), rounding=decimal.ROUND_DOWN)
+    return f"{int(shown)}%" if shown == shown.to_integral_value() else f"{shown}%"
