@@ -295,3 +295,13 @@ def test_min_coverage_is_a_percentage(bad: str, capsys: pytest.CaptureFixture[st
     code, lines = run(capsys, str(RUBRIC_2023), str(CASES_2023), "--min-coverage", bad)
     assert code == 2
     assert lines[-1] == f"rubric test: error: argument --min-coverage: expected a number from 0 to 100, not {bad!r}"
+
+
+def test_the_petition_cases_cover_what_the_derived_rubric_adds(capsys: pytest.CaptureFixture[str]) -> None:
+    petition = ROOT / "rubrics" / "2023-petition.yaml"
+    code, lines = run(capsys, str(petition), str(ROOT / "rubrics" / "2023-petition.cases.yaml"))
+    assert code == 0
+    assert "8 cases: 8 passed, 0 failed" in lines
+    assert "  petitions_settled_on_time  7/7  信访事项按期办结率" in lines
+    # Branches the derived rubric inherits are placed in the base rubric's file.
+    assert f"      never ran: finding 1 written (points lost)  ({ROOT / 'rubrics' / '2023.yaml'}:127:13)" in lines
