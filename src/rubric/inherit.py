@@ -27,8 +27,7 @@ class _Moves:
     """Where each part of a document goes in the merged data: a path (and everything under it)
     moves to another path, or is dropped; the longest recorded prefix of a path decides."""
 
-    def __init__(self, document: Document) -> None:
-        self.document = document
+    def __init__(self) -> None:
         self.targets: dict[Path, Path | None] = {(): ()}
 
     def move(self, source: Path, target: Path) -> None:
@@ -56,8 +55,8 @@ class _Moves:
 
 def merge(base: Document, derived: Document) -> tuple[Document, list[Diagnostic]]:
     """The base with the derived file's changes applied, and the changes that could not be made
-    (an unknown id, an indicator removed twice...). Neither document is changed."""
-    from_base, from_derived = _Moves(base), _Moves(derived)
+    (an unknown id, a rule given to a parent...). Neither document is changed."""
+    from_base, from_derived = _Moves(), _Moves()
     problems: list[Diagnostic] = []
     data: dict[str, Any] = dict(base.data)
     for key in EXTENSION_KEYS:
