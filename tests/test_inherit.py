@@ -306,3 +306,33 @@ def test_a_derived_rubric_loaded_as_text_finds_its_base_by_its_name(tmp_path: Pa
     child = derived(tmp_path, "override:\n  - {id: a, name: 甲}\n")
     text = child.read_text(encoding="utf-8")
     assert rubric.load(text, name=str(child)).indicators[0].children[0].name.zh == "甲"
+
+
+def test_a_base_outside_the_loaded_rubrics_folder_is_not_read(tmp_path: Path) -> None:
+    (tmp_path / "inner").mkdir()
+    write(tmp_path, "base.yaml", BASE)
+    write(tmp_path / "inner", "child.yaml", "format: rubric/1\nextends: ../base.yaml\nid: c\ntitle: 子\nversion: '1'\n")
+    assert problems(tmp_path / "inner" / "child.yaml") == [
+        f"child.yaml:2:10 extend.outside the base rubric {tmp_path / 'base.yaml'} is outside {tmp_path / 'inner'}, "
+        "the folder of the rubric being loaded"
+    ]
+    write(tmp_path, "top.yaml", "format: rubric/1\nextends: inner/child.yaml\nid: t\ntitle: 顶\nversion: '1'\n")
+    assert rubric.load(tmp_path / "top.yaml").id == "t"  # the loaded rubric's folder holds both
+
+
+def test_names_used_twice_across_files_name_the_file(tmp_path: Path) -> None:
+    child = derived(
+        tmp_path,
+        """
+        checks:
+          - {id: spent, require: spent_total >= 0, message: 支出}
+        add:
+          - indicators: [{id: a, name: 又一个A, weight: 1, score: 1}]
+        total: 11
+        """,
+    )
+    (tmp_path / "base.yaml").write_text(BASE + "checks:\n  - {id: spent, require: done, message: 完成}\n", encoding="utf-8")
+    assert problems(child) == [
+        f"child.yaml:7:5 check.duplicate_id check id 'spent' is used twice (first at {tmp_path / 'base.yaml'}:29)",
+        f"child.yaml:9:23 indicator.duplicate_id indicator id 'a' is used twice (first at {tmp_path / 'base.yaml'}:21)",
+    ]

@@ -194,30 +194,40 @@ def _resolved(document: source.Document, limits: Limits, chain: tuple[str, ...] 
 
     The derived file is validated on its own first (its override, add and remove must be well
     formed to be applied), and so is its base; the merged rubric is then validated and checked
-    as a whole like any rubric. `chain` holds the files already on the way, to refuse a cycle.
+    as a whole like any rubric. `chain` holds the files already on the way, the loaded one
+    first: a cycle is refused, and so is a base outside the loaded rubric's folder, so that an
+    untrusted rubric cannot make the loader read (and its errors show) files elsewhere.
     """
     if not isinstance(document.data, dict) or "extends" not in document.data:
         return document
     _validated(document)
-    chain = chain or ((os.path.realpath(document.file),) if os.path.isfile(document.file) else ())
-    reference = document.data["extends"]
+    chain = chain or (os.path.realpath(document.file),)
+    folder = os.path.dirname(chain[0])
     where = document.locate(("extends",))
-    base_file = os.path.normpath(os.path.join(os.path.dirname(document.file), reference))
+    base_file = os.path.normpath(os.path.join(os.path.dirname(document.file), document.data["extends"]))
     identity = os.path.realpath(base_file)
+
+    def refuse(code: str, message: str, hint: str) -> RubricError:
+        return RubricError([error(code, message, where, hint)])
+
     if identity in chain:
-        loop = " → ".join([*(os.path.basename(step) for step in chain), os.path.basename(identity)])
-        raise RubricError([error("extend.cycle", f"rubrics extend each other in a cycle: {loop}", where, "a base rubric cannot extend the rubrics derived from it")])
-    if len(chain) > limits.max_extends_depth:
-        raise RubricError(
-            [error("limit.extends", f"more than {limits.max_extends_depth} rubrics extend each other in a chain", where, "extend a rubric nearer the root")]
+        loop = " → ".join(os.path.basename(step) for step in (*chain, identity))
+        raise refuse("extend.cycle", f"rubrics extend each other in a cycle: {loop}", "a base rubric cannot extend the rubrics derived from it")
+    if os.path.commonpath([folder, identity]) != folder:
+        raise refuse(
+            "extend.outside",
+            f"the base rubric {base_file} is outside {folder}, the folder of the rubric being loaded",
+            "a base rubric lies in the folder of the rubric that extends it, or below it: copy it there",
         )
+    if len(chain) > limits.max_extends_depth:
+        raise refuse("limit.extends", f"more than {limits.max_extends_depth} rubrics extend each other in a chain", "extend a rubric nearer the root")
     try:
         base = source.read_file(base_file, limits)
     except RubricError as failure:
         if failure.code != "file.unreadable":
             raise
         reason = failure.first.message.removeprefix("cannot read the file: ")
-        raise RubricError([error("extend.unreadable", f"cannot read the base rubric {base_file}: {reason}", where, "extends is a path relative to this file's folder")]) from None
+        raise refuse("extend.unreadable", f"cannot read the base rubric {base_file}: {reason}", "extends is a path relative to this file's folder") from None
     base = _resolved(base, limits, chain + (identity,))
     _validated(base)
     merged, problems = inherit.merge(base, document)

@@ -302,7 +302,7 @@ class _Checker:
                 first = self.indicators[indicator.id].location
                 self.error(
                     "indicator.duplicate_id",
-                    f"indicator id {indicator.id!r} is used twice (first at line {first.line})",
+                    f"indicator id {indicator.id!r} is used twice (first at {_place(first, indicator.location)})",
                     self.document.locate(indicator.path + ("id",)),
                     "ids are unique in a rubric",
                 )
@@ -319,11 +319,13 @@ class _Checker:
             for fact in self.model.facts
             for check in fact.checks
         ]
-        for check, scope in sorted(scoped, key=lambda pair: (pair[0].location.line, pair[0].location.column)):
+        # In file order, a base's checks before a derived rubric's own.
+        derived = self.model.file
+        for check, scope in sorted(scoped, key=lambda pair: (pair[0].location.file == derived, pair[0].location.line, pair[0].location.column)):
             if check.id in seen:
                 self.error(
                     "check.duplicate_id",
-                    f"check id {check.id!r} is used twice (first at line {seen[check.id].location.line})",
+                    f"check id {check.id!r} is used twice (first at {_place(seen[check.id].location, check.location)})",
                     check.location,
                     "each check has its own id, which names it when a department's data fails it",
                 )
@@ -1198,3 +1200,9 @@ def _field_starts(text: str) -> list[int]:
             depth -= 1
         index += 1
     return starts
+
+
+def _place(first: Location, again: Location) -> str:
+    """Where a name was first used, as seen from where it is used again: a line of the same file,
+    or the file and line (a derived rubric's base)."""
+    return f"line {first.line}" if first.file == again.file else f"{first.file}:{first.line}"

@@ -211,7 +211,7 @@ class _Tree:
                         "extend.leaf_parent",
                         f"indicator {parent!r} is scored by its own rule: indicators cannot be added under it",
                         where,
-                        "add them under an indicator with children, or override it into one",
+                        "add them under an indicator with children",
                     )
                     continue
             for position in range(len(addition["indicators"])):
