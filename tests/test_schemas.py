@@ -25,6 +25,7 @@ def test_every_format_has_a_valid_2020_12_schema() -> None:
         "batch-result.schema.json",
         "cases.schema.json",
         "check.schema.json",
+        "diff.schema.json",
         "facts.schema.json",
         "result.schema.json",
         "rubric.schema.json",

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from .api import RUBRIC_SCHEMA, Rubric, check_rubric, load
-from .errors import Diagnostic, Location, RubricError
+from .errors import Location, RubricError
 from .evaluate import EvaluationError
 from .facts import FactsError, load_facts
-from .render import explain, json_text, to_json, to_text
+from .render import diagnostic_json, explain, json_text, to_json, to_text
 from .report import to_html, to_markdown
 from .schema import load_schema
 from .version import __version__
@@ -99,6 +99,14 @@ def _parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="print the JSON Schema of a rubric's facts, or of rubric files")
     schema.add_argument("rubric", metavar="RUBRIC", nargs="?", help="the rubric whose facts files the schema describes")
     schema.add_argument("--rubric-format", action="store_true", help="the JSON Schema of rubric files themselves")
+
+    diff_command = commands.add_parser("diff", help="show how a rubric's changes move departments' scores")
+    diff_command.add_argument("old", metavar="OLD", help="the rubric as it is")
+    diff_command.add_argument("new", metavar="NEW", help="the rubric as changed")
+    diff_command.add_argument("facts", nargs="*", metavar="FACTS", help="facts files (YAML or JSON) to score with both")
+    diff_command.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    diff_command.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    diff_command.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of names and texts (default: zh)")
     return parser
 
 
@@ -118,19 +126,6 @@ def _positive(text: str) -> int:
     return int(text)
 
 
-def _diagnostic_json(diagnostic: Diagnostic) -> dict[str, object]:
-    location = diagnostic.location
-    return {
-        "severity": diagnostic.severity,
-        "code": diagnostic.code,
-        "message": diagnostic.message,
-        "hint": diagnostic.hint,
-        "file": location.file if location else None,
-        "line": location.line if location else None,
-        "column": location.column if location else None,
-    }
-
-
 def _check(paths: list[str], output_format: str) -> int:
     worst = EXIT_OK
     report = []
@@ -143,7 +138,7 @@ def _check(paths: list[str], output_format: str) -> int:
         elif errors:
             worst = EXIT_INVALID_RUBRIC
         if output_format == "json":
-            report.append({"file": path, "valid": errors == 0, "diagnostics": [_diagnostic_json(d) for d in diagnostics]})
+            report.append({"file": path, "valid": errors == 0, "diagnostics": [diagnostic_json(d) for d in diagnostics]})
             continue
         for diagnostic in diagnostics:
             print(diagnostic)
@@ -275,7 +270,7 @@ def _sink(files: contextlib.ExitStack, target: str) -> BinaryIO:
 
 
 def _reject_json(reject: Reject) -> bytes:
-    record = {"line": reject.line, "errors": [_diagnostic_json(d) for d in reject.error.diagnostics]}
+    record = {"line": reject.line, "errors": [diagnostic_json(d) for d in reject.error.diagnostics]}
     return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8", "backslashreplace")
 
 
@@ -372,7 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         arguments = parser.parse_args(argv)
     except SystemExit as stop:
         return int(stop.code or 0)
-    commands = {"evaluate": _evaluate, "batch": _batch, "explain": _explain, "report": _report, "schema": _schema, "test": _test}
+    commands = {"evaluate": _evaluate, "batch": _batch, "explain": _explain, "report": _report, "schema": _schema, "test": _test, "diff": _diff}
     try:
         if arguments.command == "check":
             return _check(arguments.rubrics, arguments.format)

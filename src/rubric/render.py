@@ -12,6 +12,7 @@ import unicodedata
 from decimal import Decimal
 from typing import Any
 
+from .errors import Diagnostic
 from .evaluate import Evaluation, IndicatorResult
 from .language import format_value
 from .model import Text
@@ -49,19 +50,34 @@ def to_json(evaluation: Evaluation, lang: str = "zh") -> str:
     return json_text(evaluation.to_dict(lang)) + "\n"
 
 
-def _pick(text: Text | None, lang: str) -> str:
+def pick(text: Text | None, lang: str) -> str:
+    """A text in the language asked for, Chinese when it has no English; a dash for none."""
     if text is None:
         return "—"
     return text.en if lang == "en" and text.en else text.zh
 
 
-def _width(text: str) -> int:
+def text_width(text: str) -> int:
     """Columns a text takes in a terminal: CJK characters take two."""
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
-def _points(value: Decimal) -> str:
+def points(value: Decimal) -> str:
     return format_value(value, ".2f")
+
+
+def diagnostic_json(diagnostic: Diagnostic) -> dict[str, object]:
+    """A diagnostic as the JSON outputs write it (`rubric check`, rejects, `rubric diff`)."""
+    location = diagnostic.location
+    return {
+        "severity": diagnostic.severity,
+        "code": diagnostic.code,
+        "message": diagnostic.message,
+        "hint": diagnostic.hint,
+        "file": location.file if location else None,
+        "line": location.line if location else None,
+        "column": location.column if location else None,
+    }
 
 
 _LABELS = {
@@ -94,35 +110,35 @@ def to_text(evaluation: Evaluation, lang: str = "zh") -> str:
     """A readable tree of scores, then the findings."""
     labels = _LABELS[lang]
     lines = [
-        f"{_pick(evaluation.rubric_title, lang)} ({evaluation.rubric_id} {evaluation.rubric_version})",
-        f"{labels['total']} {_points(evaluation.total)} / {_points(evaluation.maximum)}    "
-        f"{labels['grade']} {_pick(evaluation.grade, lang)}",
+        f"{pick(evaluation.rubric_title, lang)} ({evaluation.rubric_id} {evaluation.rubric_version})",
+        f"{labels['total']} {points(evaluation.total)} / {points(evaluation.maximum)}    "
+        f"{labels['grade']} {pick(evaluation.grade, lang)}",
         "",
     ]
     rows = []
     for result in evaluation.indicators:
-        label = "  " * result.depth + f"{_pick(result.name, lang)} {result.id}"
+        label = "  " * result.depth + f"{pick(result.name, lang)} {result.id}"
         if result.status == "not_applicable":
             value = labels["na"]
         else:
-            value = f"{_points(result.score)} / {_points(result.effective_weight)}"
+            value = f"{points(result.score)} / {points(result.effective_weight)}"
         rows.append((label, value))
-    column = max(_width(label) for label, _ in rows) + 2
-    lines.extend(label + " " * (column - _width(label)) + value for label, value in rows)
+    column = max(text_width(label) for label, _ in rows) + 2
+    lines.extend(label + " " * (column - text_width(label)) + value for label, value in rows)
     lines += ["", labels["findings"]]
     if not evaluation.findings:
         lines.append(labels["none"])
     for number, finding in enumerate(evaluation.findings, start=1):
-        cost = f"{labels['lost']} {_points(finding.points_lost)}" if finding.severity == "deduction" else labels["note"]
-        lines.append(f"{number}. {_pick(finding.name, lang)} ({finding.indicator}, {cost})")
-        lines.append(f"   {labels['problem']}: {_pick(finding.problem, lang)}")
-        lines.append(f"   {labels['improvement']}: {_pick(finding.improvement, lang)}")
+        cost = f"{labels['lost']} {points(finding.points_lost)}" if finding.severity == "deduction" else labels["note"]
+        lines.append(f"{number}. {pick(finding.name, lang)} ({finding.indicator}, {cost})")
+        lines.append(f"   {labels['problem']}: {pick(finding.problem, lang)}")
+        lines.append(f"   {labels['improvement']}: {pick(finding.improvement, lang)}")
     return "\n".join(lines) + "\n"
 
 
 def explain(evaluation: Evaluation, result: IndicatorResult, lang: str = "zh") -> str:
     """How one indicator's score was reached, step by step."""
-    lines = [f"{_pick(result.name, lang)} ({result.id})"]
+    lines = [f"{pick(result.name, lang)} ({result.id})"]
     if result.parent:
         lines.append(f"  parent: {result.parent}")
     lines.append(f"  weight {result.weight}, effective weight {result.effective_weight}")
@@ -136,10 +152,10 @@ def explain(evaluation: Evaluation, result: IndicatorResult, lang: str = "zh") -
     if result.trace.steps:
         lines.append("  steps:")
         lines.extend(f"    {step}" for step in result.trace.steps)
-    lines.append(f"  score: {_points(result.score)}")
+    lines.append(f"  score: {points(result.score)}")
     findings = [finding for finding in evaluation.findings if finding.indicator == result.id]
     for finding in findings:
-        lines.append(f"  finding ({finding.severity}, {_points(finding.points_lost)}): {_pick(finding.problem, lang)}")
+        lines.append(f"  finding ({finding.severity}, {points(finding.points_lost)}): {pick(finding.problem, lang)}")
     return "\n".join(lines) + "\n"
 
 
