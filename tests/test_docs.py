@@ -56,7 +56,7 @@ EXAMPLES = list(runnable_examples())
 
 def test_the_docs_have_runnable_examples_of_every_command() -> None:
     commands = {shlex.split(command)[1] for _, command, _, _ in EXAMPLES}
-    assert {"check", "evaluate", "explain", "report", "schema", "--help", "--version"} <= commands
+    assert {"check", "evaluate", "explain", "report", "test", "schema", "diff", "--help", "--version"} <= commands
 
 
 @pytest.mark.parametrize(
@@ -91,5 +91,38 @@ def test_every_relative_link_of_the_docs_reaches_a_file() -> None:
             if target.startswith(("http://", "https://", "mailto:", "#")):
                 continue
             if not (doc.parent / target.split("#")[0]).exists():
+                broken.append(f"{doc.name}: {target}")
+    assert broken == []
+
+
+def anchors(doc: Path) -> set[str]:
+    """The anchors GitHub gives a Markdown file's headings: lower case, punctuation dropped,
+    spaces as hyphens, a repeated one numbered."""
+    found: set[str] = set()
+    fenced = False
+    for line in doc.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        if fenced or not re.match(r"#{1,6} ", line):
+            continue
+        slug = re.sub(r"[^\w\- ]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
+        numbered, count = slug, 0
+        while numbered in found:
+            count += 1
+            numbered = f"{slug}-{count}"
+        found.add(numbered)
+    return found
+
+
+def test_every_anchor_of_the_docs_names_a_heading() -> None:
+    assert "9-fact-checks-checks" in anchors(ROOT / "docs" / "authoring.en.md")  # the slug rule itself
+    broken = []
+    for doc in DOCS:
+        for target in re.findall(r"\]\(([^)\s]+)\)", doc.read_text(encoding="utf-8")):
+            if target.startswith(("http://", "https://", "mailto:")) or "#" not in target:
+                continue
+            file, anchor = target.split("#", 1)
+            linked = doc.parent / file if file else doc
+            if linked.suffix == ".md" and anchor not in anchors(linked):
                 broken.append(f"{doc.name}: {target}")
     assert broken == []
