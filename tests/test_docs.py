@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import subprocess
+import sys
 from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
@@ -126,3 +128,16 @@ def test_every_anchor_of_the_docs_names_a_heading() -> None:
             if linked.suffix == ".md" and anchor not in anchors(linked):
                 broken.append(f"{doc.name}: {target}")
     assert broken == []
+
+
+def test_the_api_example_prints_what_the_doc_shows(tmp_path: Path) -> None:
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    program = re.search(r"```python\n(\"\"\"Score the Haizhu.*?)```", text, flags=re.DOTALL)
+    shown = re.search(r"Standard output:\n\n```text\n(.*?)```", text, flags=re.DOTALL)
+    assert program is not None and shown is not None
+    for name in ("rubrics", "examples"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    (tmp_path / "example.py").write_text(program.group(1), encoding="utf-8")
+    ran = subprocess.run([sys.executable, "example.py"], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert (ran.returncode, ran.stdout, ran.stderr) == (0, shown.group(1), "")
+    assert (tmp_path / "haizhu-2023.json").is_file()
