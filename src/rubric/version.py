@@ -1,3 +1,3 @@
 """The library version, recorded in every evaluation's provenance."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
