@@ -271,6 +271,14 @@ def test_percentages_are_rounded_down(value: Decimal, shown: str) -> None:
             "c.yaml:3:60: error: cases[0].expect.scores.completion: a score is a number, or not_applicable",
         ),
         (
+            "format: rubric-cases/1\ncases:\n  - &a {name: a, facts: x.yaml, expect: {total: 1}}\n  - *a\n",
+            "c.yaml:3:5: error: anchors and aliases (&name, *name) are not allowed (write the value out in full)",
+        ),
+        (
+            "format: rubric-cases/1\ncases:\n  - {name: a, facts: x.yaml, expect: {total: 1, total: 2}}\n",
+            "c.yaml:3:49: error: duplicate key 'total' (first defined at line 3, column 39) (each key may appear once in a mapping)",
+        ),
+        (
             "format: rubric-cases/1\ncases:\n  - {name: a, facts: x.yaml, expcet: {total: 1}}\n",
             "c.yaml:3:5: error: cases[0]: missing required key 'expect' (add expect: ...)\n"
             "c.yaml:3:30: error: cases[0]: unknown key 'expcet' (did you mean 'expect'?)",
