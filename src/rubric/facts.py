@@ -275,7 +275,7 @@ def prepare(compiled: CompiledRubric, facts: Facts | Mapping[str, Any]) -> FactV
             continue
         if fact.id not in given.data:  # the schema refused a missing required fact
             if fact.has_default:
-                values[fact.id] = _convert_default(fact)
+                values[fact.id] = converted_default(fact)
             continue
         converted = _convert(fact, given.data[fact.id], path, given, problems)
         if converted is not None:
@@ -309,10 +309,10 @@ def _direct_values(compiled: CompiledRubric, data: dict[Any, Any]) -> dict[str, 
             if fact.required:
                 return None
             if fact.has_default:
-                values[fact.id] = _convert_default(fact)
+                values[fact.id] = converted_default(fact)
             continue
         given += 1
-        value = _direct_list(fact, raw) if fact.is_list else _direct_scalar(fact, raw)
+        value = direct_list(fact, raw) if fact.is_list else direct_scalar(fact, raw)
         if value is None:
             return None
         values[fact.id] = value
@@ -324,18 +324,18 @@ def _direct_values(compiled: CompiledRubric, data: dict[Any, Any]) -> dict[str, 
 
 
 @cache
-def _numeric_kinds(kinds: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
+def numeric_kinds(kinds: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
     """Of a fact's types, the numeric ones, and whether they allow whole numbers only."""
     numeric = tuple(kind for kind in kinds if kind in _NUMERIC)
     return numeric, numeric == ("integer",)
 
 
-def _direct_scalar(fact: Fact, raw: Any) -> Value | None:
+def direct_scalar(fact: Fact, raw: Any) -> Value | None:
     """What `_convert` gives for a value the schema accepts, or None for anything else."""
     kind = type(raw)
     kinds = fact.kinds
     if kind is Decimal or kind is int:
-        numeric, whole_only = _numeric_kinds(kinds)
+        numeric, whole_only = numeric_kinds(kinds)
         if not numeric or not within_number_range(raw):
             return None
         number = raw if kind is Decimal else Decimal(raw)
@@ -349,15 +349,15 @@ def _direct_scalar(fact: Fact, raw: Any) -> Value | None:
     if kind is str:
         if SURROGATE.search(raw):
             return None
-        numeric_kinds = _numeric_kinds(kinds)[0]
-        converted = _convert_text(fact, raw, numeric_kinds) if numeric_kinds else None
+        numeric = numeric_kinds(kinds)[0]
+        converted = convert_text(fact, raw, numeric) if numeric else None
         if converted is not None:
             return converted if fact.admits(converted) else None
         return raw if "text" in kinds or ("enum" in kinds and raw in fact.values) else None
     return None
 
 
-def _direct_list(fact: Fact, raw: Any) -> Value | None:
+def direct_list(fact: Fact, raw: Any) -> Value | None:
     if type(raw) is not list:
         return None
     if (fact.min_items is not None and len(raw) < fact.min_items) or (fact.max_items is not None and len(raw) > fact.max_items):
@@ -370,13 +370,13 @@ def _direct_list(fact: Fact, raw: Any) -> Value | None:
         record: list[tuple[str, Value]] = []
         for item_field in fact.fields:
             if item_field.id in item:
-                value = _direct_scalar(item_field, item[item_field.id])
+                value = direct_scalar(item_field, item[item_field.id])
                 if value is None:
                     return None
             elif item_field.required:
                 return None
             elif item_field.has_default:
-                value = _convert_default(item_field)
+                value = converted_default(item_field)
             else:
                 continue
             record.append((item_field.id, value))
@@ -533,7 +533,7 @@ _BOUND_WORDS = {
 }
 
 
-def _convert_default(fact: Fact) -> Value:
+def converted_default(fact: Fact) -> Value:
     default = fact.default
     if isinstance(default, bool) or isinstance(default, str):
         return default
@@ -550,11 +550,11 @@ def _convert(fact: Fact, raw: Any, path: Path, facts: Facts, problems: list[tupl
         hint = f'give an int or a Decimal, such as Decimal("{raw}")'
         problems.append((path, error("facts.float", message, location, hint)))
         return None
-    numeric_kinds, whole_only = _numeric_kinds(fact.kinds)
-    if isinstance(raw, (bool, str)) and not (isinstance(raw, str) and numeric_kinds):
+    numeric, whole_only = numeric_kinds(fact.kinds)
+    if isinstance(raw, (bool, str)) and not (isinstance(raw, str) and numeric):
         return raw  # booleans, text and enum values passed the schema as they are
     if isinstance(raw, str):
-        converted = _convert_text(fact, raw, numeric_kinds)
+        converted = convert_text(fact, raw, numeric)
         if converted is None:
             return raw  # an enum value of a union type
         if not fact.admits(converted):
@@ -569,7 +569,7 @@ def _convert(fact: Fact, raw: Any, path: Path, facts: Facts, problems: list[tupl
     return number
 
 
-def _convert_text(fact: Fact, raw: str, kinds: tuple[str, ...]) -> Decimal | None:
+def convert_text(fact: Fact, raw: str, kinds: tuple[str, ...]) -> Decimal | None:
     money = _MONEY_TEXT.fullmatch(raw)
     if money and "money" in kinds and fact.unit:
         return Decimal(money.group(1)).scaleb(UNIT_EXPONENTS[money.group(2)] - UNIT_EXPONENTS[fact.unit])
@@ -605,7 +605,7 @@ def _convert_list(fact: Fact, raw: Any, path: Path, facts: Facts, problems: list
                     ok = False
                     continue
             elif item_field.has_default:
-                value = _convert_default(item_field)
+                value = converted_default(item_field)
             else:
                 continue  # an optional field left out
             record.append((item_field.id, value))

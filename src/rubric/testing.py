@@ -33,11 +33,11 @@ from .evaluate import Evaluation, EvaluationError, IndicatorResult
 from .facts import (
     UNIT_EXPONENTS,
     FactsError,
-    _convert_default,
-    _convert_text,
-    _direct_list,
-    _direct_scalar,
-    _numeric_kinds,
+    convert_text,
+    converted_default,
+    direct_list,
+    direct_scalar,
+    numeric_kinds,
     prepare,
 )
 from .language import EvalFailure, round_decimal
@@ -156,7 +156,7 @@ def _record_strategy(fact: Fact) -> SearchStrategy[dict[str, Any]]:
 def _value_strategy(fact: Fact) -> SearchStrategy[Any]:
     """Any value of one of the fact's types; text that would read as a number of a union's numeric
     type (`"5%"`, `"3万元"`) is left out, as the rubric would take it for that number."""
-    numeric = _numeric_kinds(fact.kinds)[0]
+    numeric = numeric_kinds(fact.kinds)[0]
     options: list[SearchStrategy[Any]] = []
     for kind in fact.kinds:
         if kind in _SPANS:
@@ -171,7 +171,7 @@ def _value_strategy(fact: Fact) -> SearchStrategy[Any]:
             raise ValueError(f"fact {fact.id!r}: cannot generate values of type {kind!r}")
     value = st.one_of(options)
     if numeric and any(kind in ("enum", "text") for kind in fact.kinds):
-        value = value.filter(lambda raw: not isinstance(raw, str) or _convert_text(fact, raw, numeric) is None)
+        value = value.filter(lambda raw: not isinstance(raw, str) or convert_text(fact, raw, numeric) is None)
     return value
 
 
@@ -498,9 +498,9 @@ def _values(plan: _Plan, raw: Mapping[str, Any]) -> dict[str, Value]:
             if fact.required:
                 raise ValueError(f"OMIT was drawn for fact {name!r}, which rubric {plan.compiled.model.id} requires")
             if fact.has_default:
-                values[name] = _convert_default(fact)
+                values[name] = converted_default(fact)
             continue
-        converted = _direct_list(fact, given) if fact.is_list else _direct_scalar(fact, given)
+        converted = direct_list(fact, given) if fact.is_list else direct_scalar(fact, given)
         if converted is None:
             raise ValueError(
                 f"{given!r} was drawn for fact {name!r}, a value that rubric {plan.compiled.model.id} refuses"
@@ -510,7 +510,7 @@ def _values(plan: _Plan, raw: Mapping[str, Any]) -> dict[str, Value]:
 
 
 def _record_values(fact: Fact, record: Mapping[str, Any]) -> dict[str, Value]:
-    converted = _direct_list(fact, [record])
+    converted = direct_list(fact, [record])
     assert isinstance(converted, tuple)  # its list was converted as a whole just before
     first: tuple[tuple[str, Value], ...] = converted[0]
     return dict(first)
@@ -557,9 +557,9 @@ def _computed(equation: _Equation, scope: Mapping[str, Value], fact: Fact, limit
     except EvalFailure:
         return None
     given: Any = result
-    if type(result) is Decimal and _numeric_kinds(fact.kinds)[1] and result == result.to_integral_value():
+    if type(result) is Decimal and numeric_kinds(fact.kinds)[1] and result == result.to_integral_value():
         given = int(result)
-    converted = _direct_scalar(fact, given)
+    converted = direct_scalar(fact, given)
     return None if converted is None else (given, converted)
 
 
@@ -827,7 +827,7 @@ def check_fact_checks(rubric: Rubric, department: Mapping[str, Any]) -> None:
         if type(given) not in (int, Decimal) or not all(name in values for name in equation.inputs):
             continue
         fact = plan.declared[equation.target]
-        moved = next((v for v in (given + 1, given - 1) if _direct_scalar(fact, v) is not None), None)
+        moved = next((v for v in (given + 1, given - 1) if direct_scalar(fact, v) is not None), None)
         if moved is None:
             continue
         broken = {**department, equation.target: moved}
