@@ -336,3 +336,32 @@ def test_names_used_twice_across_files_name_the_file(tmp_path: Path) -> None:
         f"child.yaml:7:5 check.duplicate_id check id 'spent' is used twice (first at {tmp_path / 'base.yaml'}:29)",
         f"child.yaml:9:23 indicator.duplicate_id indicator id 'a' is used twice (first at {tmp_path / 'base.yaml'}:21)",
     ]
+
+
+def test_a_name_used_again_is_reported_in_the_later_file_however_deep(tmp_path: Path) -> None:
+    """The base's declaration is the original: the one a derived file adds is the mistake, even
+    when it stands earlier in the tree or the derived file is itself extended."""
+    write(tmp_path, "base.yaml", BASE + "  - {id: later, name: 后, weight: 0, score: 0}\n" + "checks:\n  - {id: spent, require: done, message: 完成}\n")
+    write(
+        tmp_path,
+        "middle.yaml",
+        """
+        format: rubric/1
+        extends: base.yaml
+        id: m
+        title: 中
+        version: '1'
+        checks:
+          - {id: spent, require: spent_total >= 0, message: 支出}
+        add:
+          - under: group
+            indicators: [{id: later, name: 又一个, weight: 0, score: 0}]
+        """,
+    )
+    write(tmp_path, "top.yaml", "format: rubric/1\nextends: middle.yaml\nid: t\ntitle: 顶\nversion: '1'\n")
+    expected = [
+        f"middle.yaml:7:5 check.duplicate_id check id 'spent' is used twice (first at {tmp_path / 'base.yaml'}:30)",
+        f"middle.yaml:10:23 indicator.duplicate_id indicator id 'later' is used twice (first at {tmp_path / 'base.yaml'}:28)",
+    ]
+    assert problems(tmp_path / "middle.yaml") == expected
+    assert problems(tmp_path / "top.yaml") == expected

@@ -294,8 +294,14 @@ class _Checker:
                 return True
         return False
 
+    def in_merge_order(self, location: Location) -> tuple[int, int, int]:
+        """Where a declaration stands: a base's before the rubric derived from it, then by line.
+        Of two declarations with one name, the later is the one reported."""
+        files = self.document.files
+        return (files.index(location.file) if location.file in files else len(files), location.line, location.column)
+
     def collect_indicators(self) -> None:
-        for indicator in self.model.all_indicators():
+        for indicator in sorted(self.model.all_indicators(), key=lambda indicator: self.in_merge_order(indicator.location)):
             if not self.check_name(indicator.id, "indicator", indicator.location):
                 continue
             if indicator.id in self.indicators:
@@ -319,9 +325,7 @@ class _Checker:
             for fact in self.model.facts
             for check in fact.checks
         ]
-        # In file order, a base's checks before a derived rubric's own.
-        derived = self.model.file
-        for check, scope in sorted(scoped, key=lambda pair: (pair[0].location.file == derived, pair[0].location.line, pair[0].location.column)):
+        for check, scope in sorted(scoped, key=lambda pair: self.in_merge_order(pair[0].location)):
             if check.id in seen:
                 self.error(
                     "check.duplicate_id",

@@ -84,6 +84,7 @@ def merge(base: Document, derived: Document) -> tuple[Document, list[Diagnostic]
         places["spans"],
         base.diagnostics + derived.diagnostics,
         frozenset(places["refused"]),
+        base.files + (derived.file,),
     )
     return merged, problems
 

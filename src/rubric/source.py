@@ -98,6 +98,12 @@ class Document:
     spans: Mapping[Path, ScalarSpan]
     diagnostics: tuple[Diagnostic, ...] = ()  # problems that did not stop the reading (duplicate keys, tags...)
     refused: frozenset[Path] = frozenset()  # values the reader already reported: later stages say nothing more of them
+    merged_from: tuple[str, ...] = ()  # a derived rubric's files, its first base first and `file` last
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The files this document's values come from, in the order they were merged."""
+        return self.merged_from or (self.file,)
 
     def locate(self, path: Path) -> Location:
         """The position of the value at `path`, or of its nearest ancestor that exists."""
