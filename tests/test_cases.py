@@ -259,8 +259,21 @@ def test_percentages_are_rounded_down(value: Decimal, shown: str) -> None:
     ("text", "expected"),
     [
         (
-            "format: rubric-cases/1\ncases:\n  - {name: a, facts: x.yaml, expect: {total: 1}}\n  - {name: a, facts: x.yaml, expect: {total: 1}}\n",
+            "format: rubric-cases/1\ncases:\n  - {name: a, facts: {}, expect: {total: 1}}\n  - {name: a, facts: {}, expect: {total: 1}}\n",
             "c.yaml:4:12: error: case 'a' is named twice (first at line 3)",
+        ),
+        (
+            "format: rubric-cases/1\ncases:\n  - {name: a, facts: x.yaml, expect: {total: 1}}\n  - {name: b, facts: x.yaml, expect: {total: 1}}\n",
+            "c.yaml:3:22: error: cannot read the facts file x.yaml: No such file or directory\n"
+            "c.yaml:4:22: error: cannot read the facts file x.yaml: No such file or directory",
+        ),
+        (
+            "format: rubric-cases/1\ncases:\n  - {name: a, facts: {budget_total: 1}, without: [budget_total, budget_totl], expect: {total: 1}}\n",
+            "c.yaml:3:65: error: without: 'budget_totl' is not among the facts of this case",
+        ),
+        (
+            "format: rubric-cases/1\ncases:\n  - {name: a, facts: bad.yaml, expect: {total: 1}}\n",
+            "bad.yaml:2:1: error: duplicate key 'a' (first defined at line 1, column 1) (each key may appear once in a mapping)",
         ),
         (
             "format: rubric-cases/1\ncases:\n  - {name: a, facts: x.yaml, expect: {total: 1, error: facts.check}}\n",
@@ -290,6 +303,7 @@ def test_a_cases_file_that_cannot_be_run_is_bad_usage(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "c.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "bad.yaml").write_text("a: 1\na: 2\n", encoding="utf-8")
     code, lines = run(capsys, str(RUBRIC_2023), "c.yaml")
     assert (code, lines) == (2, expected.splitlines())
 
@@ -313,3 +327,10 @@ def test_the_petition_cases_cover_what_the_derived_rubric_adds(capsys: pytest.Ca
     assert "  petitions_settled_on_time  7/7  信访事项按期办结率" in lines
     # Branches the derived rubric inherits are placed in the base rubric's file.
     assert f"      never ran: finding 1 written (points lost)  ({ROOT / 'rubrics' / '2023.yaml'}:127:13)" in lines
+
+
+def test_a_cases_file_named_twice_runs_once(capsys: pytest.CaptureFixture[str]) -> None:
+    again = ROOT / "rubrics" / "." / "2023.cases.yaml"
+    code, lines = run(capsys, str(RUBRIC_2023), str(CASES_2023), str(again))
+    assert code == 0
+    assert "24 cases: 24 passed, 0 failed" in lines

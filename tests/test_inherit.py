@@ -365,3 +365,23 @@ def test_a_name_used_again_is_reported_in_the_later_file_however_deep(tmp_path: 
     ]
     assert problems(tmp_path / "middle.yaml") == expected
     assert problems(tmp_path / "top.yaml") == expected
+
+
+def test_the_merged_rubric_is_bounded_in_depth_like_one_file(tmp_path: Path) -> None:
+    """Each file nests 7 levels deep; adding under the base's deepest parent makes 9."""
+    deep = make_rubric(
+        """
+        - id: group
+          name: 组
+          weight: 10
+          children:
+            - {id: inner, name: 内, weight: 10, children: [{id: leaf, name: 叶, weight: 10, score: 10}]}
+        """
+    )
+    write(tmp_path, "base.yaml", deep)
+    add = "add:\n  - under: inner\n    indicators:\n      - {id: c, name: C, weight: 0, children: [{id: d, name: D, weight: 0, score: 0}]}\n"
+    write(tmp_path, "child.yaml", f"format: rubric/1\nextends: base.yaml\nid: child\ntitle: 子\nversion: '2'\n{add}")
+    assert rubric.load(tmp_path / "child.yaml", limits=rubric.Limits(max_yaml_depth=9)).id == "child"
+    assert problems(tmp_path / "child.yaml", max_yaml_depth=8) == [
+        "child.yaml:2:10 yaml.too_deep merged with its base, the rubric nests deeper than 8 levels"
+    ]

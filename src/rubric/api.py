@@ -232,6 +232,12 @@ def _resolved(document: source.Document, limits: Limits, chain: tuple[str, ...] 
     _validated(base)
     merged, problems = inherit.merge(base, document)
     raise_if_errors(sorted(problems, key=_position))
+    if source.nesting(merged.data) > limits.max_yaml_depth:  # each file was within it, not both
+        raise refuse(
+            "yaml.too_deep",
+            f"merged with its base, the rubric nests deeper than {limits.max_yaml_depth} levels",
+            "add indicators nearer the top of the tree",
+        )
     return merged
 
 

@@ -23,7 +23,7 @@ from . import schema, source
 from .api import Rubric
 from .coverage import Coverage, Observations, coverage, observe
 from .errors import Diagnostic, Location, RubricError, error, raise_if_errors
-from .evaluate import Evaluation, EvaluationError
+from .evaluate import Evaluation, EvaluationError, evaluate
 from .facts import Facts, FactsError, load_facts, prepare
 from .limits import DEFAULT_LIMITS, Limits
 
@@ -38,8 +38,8 @@ class CasesError(RubricError):
 class Case:
     name: str
     location: Location
-    document: source.Document  # the cases file, for the places of facts written in it
-    path: source.Path  # of the case in the cases file
+    document: source.Document  # the case, its places those in the cases file
+    facts: Facts  # the department's facts, `with` and `without` applied, each value placed where written
 
 
 @dataclass(frozen=True)
@@ -68,27 +68,29 @@ class TestRun:
 
 
 def load_cases(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> tuple[Case, ...]:
-    """The cases of a cases file; raise `CasesError` with every problem of the file."""
+    """The cases of a cases file, their facts read; raise `CasesError` with every problem of the
+    file: its format, two cases of one name, a facts file that cannot be read, a `without` that
+    names a fact the case does not have (a typo would test something else)."""
     try:
         document = source.read_file(os.fspath(path), limits)
     except RubricError as failure:
         raise CasesError(failure.diagnostics) from None
     problems, _ = schema.validate(document, CASES_SCHEMA)
-    problems = list(document.diagnostics) + problems
-    if not problems:
-        seen: dict[str, Location] = {}
-        for index, case in enumerate(document.data["cases"]):
-            where = document.locate(("cases", index, "name"))
-            if case["name"] in seen:
-                problems.append(
-                    error("cases.duplicate_name", f"case {case['name']!r} is named twice (first at line {seen[case['name']].line})", where)
-                )
-            seen.setdefault(case["name"], where)
+    raise_if_errors(list(document.diagnostics) + problems, CasesError)
+    read: dict[str, source.Document | FactsError] = {}  # each facts file once, however many cases use it
+    cases, named = [], dict[str, Location]()
+    for part in document.items(("cases",)):
+        where = part.locate(("name",))
+        name = part.data["name"]
+        if name in named:
+            problems.append(error("cases.duplicate_name", f"case {name!r} is named twice (first at line {named[name].line})", where))
+        named.setdefault(name, where)
+        try:
+            cases.append(Case(name, part.locate(()), part, _facts(part, read, limits)))
+        except CasesError as failure:
+            problems.extend(failure.diagnostics)
     raise_if_errors(problems, CasesError)
-    return tuple(
-        Case(case["name"], document.locate(("cases", index)), document, ("cases", index))
-        for index, case in enumerate(document.data["cases"])
-    )
+    return tuple(cases)
 
 
 def run_cases(rubric: Rubric, files: Mapping[str, tuple[Case, ...]]) -> TestRun:
@@ -99,44 +101,71 @@ def run_cases(rubric: Rubric, files: Mapping[str, tuple[Case, ...]]) -> TestRun:
 
 
 def _run(rubric: Rubric, case: Case, seen: Observations) -> CaseResult:
-    given = case.document.data_at(case.path)
-    expect = given["expect"]
+    expect = case.document.data["expect"]
+    compiled = rubric.compiled
     try:
-        facts = _facts(case, given, rubric.limits)
-        prepared = prepare(rubric.compiled, facts)
+        prepared = prepare(compiled, case.facts)
     except FactsError as failure:
         return CaseResult(case.name, case.location, tuple(_refused(expect, failure)))
     # Branches a failing rule reached were exercised; the evaluation below names the failure.
     with contextlib.suppress(EvaluationError, ArithmeticError):
-        observe(rubric.compiled, prepared, seen)
+        observe(compiled, prepared, seen)
     try:
-        evaluation = rubric.evaluate(facts)
+        evaluation = evaluate(compiled, prepared, rubric.sha256)
     except EvaluationError as failure:
         return CaseResult(case.name, case.location, tuple(_refused(expect, failure)))
     return CaseResult(case.name, case.location, tuple(_missed(expect, evaluation)))
 
 
-def _facts(case: Case, given: Mapping[str, Any], limits: Limits) -> Facts:
+def _facts(case: source.Document, read: dict[str, source.Document | FactsError], limits: Limits) -> Facts:
     """The case's facts, each value placed where it was written (the facts file or the cases file)."""
-    document = case.document
+    given = case.data
     if isinstance(given["facts"], str):
-        folder = os.path.dirname(document.file)
-        base = load_facts(os.path.normpath(os.path.join(folder, given["facts"])), limits=limits).document
-        assert base is not None
+        file = os.path.normpath(os.path.join(os.path.dirname(case.file), given["facts"]))
+        if file not in read:
+            try:
+                read[file] = _facts_document(load_facts(file, limits=limits))
+            except FactsError as failure:
+                read[file] = failure
+        found = read[file]
+        if isinstance(found, FactsError):
+            where = case.locate(("facts",))
+            raise CasesError([_placed(diagnostic, file, where) for diagnostic in found.diagnostics])
+        base = found
     else:
-        base = document.part(case.path + ("facts",))
+        base = case.part(("facts",))
     data = dict(base.data)
     positions, key_positions, spans = dict(base.positions), dict(base.key_positions), dict(base.spans)
     if "with" in given:
-        changes = document.part(case.path + ("with",))
+        changes = case.part(("with",))
         data.update(changes.data)
         positions.update({path: where for path, where in changes.positions.items() if path})
         key_positions.update(changes.key_positions)
         spans.update(changes.spans)
+    missing = [
+        error("cases.without", f"without: {fact_id!r} is not among the facts of this case", case.locate(("without", index)))
+        for index, fact_id in enumerate(given.get("without", ()))
+        if fact_id not in data
+    ]
+    raise_if_errors(missing, CasesError)
     for fact_id in given.get("without", ()):
-        data.pop(fact_id, None)
+        del data[fact_id]
     merged = source.Document(base.file, base.text, data, positions, key_positions, spans, (), base.refused)
     return Facts(data, base.file, merged)
+
+
+def _facts_document(facts: Facts) -> source.Document:
+    assert facts.document is not None  # facts read from a file keep their document
+    return facts.document
+
+
+def _placed(diagnostic: Diagnostic, file: str, where: Location) -> Diagnostic:
+    """A problem reading a case's facts file, placed at the case when the file itself has no place
+    to show (it cannot be opened)."""
+    if diagnostic.code != "file.unreadable":
+        return diagnostic
+    reason = diagnostic.message.removeprefix("cannot read the file: ")
+    return error("cases.facts_unreadable", f"cannot read the facts file {file}: {reason}", where)
 
 
 def _refused(expect: Mapping[str, Any], failure: RubricError) -> Iterable[str]:

@@ -311,7 +311,11 @@ def _test(arguments: argparse.Namespace) -> int:
     from .cases import load_cases, run_cases, to_text  # only this command needs them
 
     rubric = _load(arguments.rubric)
-    files = {path: load_cases(_readable(path), rubric.limits) for path in arguments.cases}
+    files, seen = {}, set()
+    for path in arguments.cases:  # a file named twice (c.yaml ./c.yaml) is run once
+        if os.path.realpath(_readable(path)) not in seen:
+            seen.add(os.path.realpath(path))
+            files[path] = load_cases(path, rubric.limits)
     run = run_cases(rubric, files)
     sys.stdout.write(to_text(run, arguments.rubric, arguments.min_coverage))
     short = arguments.min_coverage is not None and run.coverage.percent < arguments.min_coverage

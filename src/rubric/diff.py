@@ -176,7 +176,7 @@ def diff(old: Rubric, new: Rubric, facts: Iterable[str | os.PathLike[str] | Fact
         if isinstance(item, (str, os.PathLike)):
             name = os.fspath(item)
             try:
-                item = load_facts(name)
+                item = load_facts(name, limits=old.limits)
             except FactsError as failure:
                 compared.append(FactsComparison(name, failure, failure, ()))
                 continue

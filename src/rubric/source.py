@@ -154,6 +154,27 @@ class Document:
             value = value[step]
         return value
 
+    def items(self, path: Path) -> tuple[Document, ...]:
+        """Each item of the list at `path` as a document of its own (see `part`), in one pass over
+        the places of the whole file however long the list."""
+        size = len(path)
+        items = self.data_at(path)
+
+        def grouped(mapping: Mapping[Path, Any]) -> list[dict[Path, Any]]:
+            found: list[dict[Path, Any]] = [{} for _ in items]
+            for key, value in mapping.items():
+                index = key[size] if len(key) > size and key[:size] == path else None
+                if isinstance(index, int):
+                    found[index][key[size + 1 :]] = value
+            return found
+
+        return tuple(
+            Document(self.file, self.text, item, positions, key_positions, spans, (), frozenset())
+            for item, positions, key_positions, spans in zip(
+                items, grouped(self.positions), grouped(self.key_positions), grouped(self.spans), strict=True
+            )
+        )
+
     def part(self, path: Path) -> Document:
         """The value at `path` as a document of its own, its places still those in this file
         (facts written inside a cases file, say)."""
@@ -331,6 +352,19 @@ def _invisible_characters(text: str, file: str) -> list[Diagnostic]:
         )
         for found in INVISIBLE.finditer(text, 1 if text.startswith("\ufeff") else 0)
     ]
+
+
+def nesting(value: Any) -> int:
+    """How deeply mappings and lists nest in plain data, counted as the reader bounds it (a
+    mapping of scalars is 1); without recursion, as merged data was never bounded as a whole."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def read_text(text: str, file: str = "<string>", limits: Limits = DEFAULT_LIMITS) -> Document:
