@@ -174,12 +174,17 @@ def _refused(expect: Mapping[str, Any], failure: RubricError) -> Iterable[str]:
         yield "the facts were not scored:"
         yield from (f"  {diagnostic}" for diagnostic in failure.diagnostics)
         return
-    code, part = (wanted, None) if isinstance(wanted, str) else (wanted["code"], wanted.get("message"))
+    code, part = _error_wanted(wanted)
     if any(_is(diagnostic, code, part) for diagnostic in failure.diagnostics):
         return
     expected = f"{code}" + (f" with {part!r} in its message" if part else "")
     yield f"error: expected {expected}, got:"
     yield from (f"  {diagnostic}" for diagnostic in failure.diagnostics)
+
+
+def _error_wanted(wanted: str | Mapping[str, str]) -> tuple[str, str | None]:
+    """An expected error's code, and the part of its message asked for, if any."""
+    return (wanted, None) if isinstance(wanted, str) else (wanted["code"], wanted.get("message"))
 
 
 def _is(diagnostic: Diagnostic, code: str, part: str | None) -> bool:
@@ -188,8 +193,7 @@ def _is(diagnostic: Diagnostic, code: str, part: str | None) -> bool:
 
 def _missed(expect: Mapping[str, Any], evaluation: Evaluation) -> Iterable[str]:
     if "error" in expect:
-        wanted = expect["error"]
-        code = wanted if isinstance(wanted, str) else wanted["code"]
+        code, _ = _error_wanted(expect["error"])
         yield f"error: expected {code}, but the facts were scored: total {evaluation.total}"
         return
     if "total" in expect and Decimal(expect["total"]) != evaluation.total:
@@ -205,14 +209,15 @@ def _missed(expect: Mapping[str, Any], evaluation: Evaluation) -> Iterable[str]:
             yield f"{indicator_id}: the rubric has no such indicator"
             continue
         got = "not_applicable" if result.status == "not_applicable" else result.score
-        if wanted == "not_applicable" or got == "not_applicable":
-            if wanted != got:
-                yield f"{indicator_id}: expected {wanted}, got {got}"
-        elif Decimal(wanted) != got:
+        same = wanted == got if "not_applicable" in (wanted, got) else Decimal(wanted) == got
+        if not same:
             yield f"{indicator_id}: expected {wanted}, got {got}"
+    problems: dict[str, list[str]] = {}
+    for finding in evaluation.findings:
+        problems.setdefault(finding.indicator, []).append(finding.problem.zh)
     for wanted in expect.get("findings", ()):
         indicator_id, part = (wanted, None) if isinstance(wanted, str) else (wanted["indicator"], wanted.get("problem"))
-        theirs = [finding.problem.zh for finding in evaluation.findings if finding.indicator == indicator_id]
+        theirs = problems.get(indicator_id, [])
         if indicator_id not in results:
             yield f"findings: the rubric has no indicator {indicator_id!r}"
         elif not any(part is None or part in problem for problem in theirs):
@@ -221,7 +226,7 @@ def _missed(expect: Mapping[str, Any], evaluation: Evaluation) -> Iterable[str]:
                 "none" if not theirs else "only: " + "; ".join(theirs)
             )
     for indicator_id in expect.get("no_findings", ()):
-        theirs = [finding.problem.zh for finding in evaluation.findings if finding.indicator == indicator_id]
+        theirs = problems.get(indicator_id, [])
         if indicator_id not in results:
             yield f"no_findings: the rubric has no indicator {indicator_id!r}"
         elif theirs:

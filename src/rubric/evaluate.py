@@ -141,13 +141,13 @@ class Evaluation:
         """Plain data for JSON: dicts, lists, text, booleans, None, and exact `Decimal` numbers
         (write it with `rubric.render.json_text` to keep every digit)."""
         return {
-            "rubric": {"id": self.rubric_id, "title": _pick(self.rubric_title, lang), "version": self.rubric_version},
+            "rubric": {"id": self.rubric_id, "title": self.rubric_title.in_language(lang), "version": self.rubric_version},
             "total": self.total,
             "max": self.maximum,
-            "grade": _pick(self.grade, lang) if self.grade else None,
+            "grade": self.grade.in_language(lang) if self.grade else None,
             "indicators": {
                 result.id: {
-                    "name": _pick(result.name, lang),
+                    "name": result.name.in_language(lang),
                     "parent": result.parent,
                     "weight": result.weight,
                     "effective_weight": result.effective_weight,
@@ -164,10 +164,10 @@ class Evaluation:
             "findings": [
                 {
                     "indicator": finding.indicator,
-                    "name": _pick(finding.name, lang),
+                    "name": finding.name.in_language(lang),
                     "points_lost": finding.points_lost,
-                    "problem": _pick(finding.problem, lang),
-                    "improvement": _pick(finding.improvement, lang),
+                    "problem": finding.problem.in_language(lang),
+                    "improvement": finding.improvement.in_language(lang),
                     "severity": finding.severity,
                 }
                 for finding in self.findings
@@ -180,10 +180,6 @@ class Evaluation:
                 "library_version": self.provenance.library_version,
             },
         }
-
-
-def _pick(text: Text, lang: str) -> str:
-    return text.en if lang == "en" and text.en else text.zh
 
 
 def _plain(value: Value) -> Any:

@@ -27,6 +27,10 @@ class Text:
     def __str__(self) -> str:
         return self.zh
 
+    def in_language(self, lang: str) -> str:
+        """The English text when asked for and given, the Chinese otherwise."""
+        return self.en if lang == "en" and self.en else self.zh
+
 
 @dataclass(frozen=True, slots=True)
 class Expression:

@@ -52,9 +52,7 @@ def to_json(evaluation: Evaluation, lang: str = "zh") -> str:
 
 def pick(text: Text | None, lang: str) -> str:
     """A text in the language asked for, Chinese when it has no English; a dash for none."""
-    if text is None:
-        return "—"
-    return text.en if lang == "en" and text.en else text.zh
+    return "—" if text is None else text.in_language(lang)
 
 
 def text_width(text: str) -> int:
