@@ -224,9 +224,9 @@ def _resolved(document: source.Document, limits: Limits, chain: tuple[str, ...] 
     try:
         base = source.read_file(base_file, limits)
     except RubricError as failure:
-        if failure.code != "file.unreadable":
+        reason = source.unreadable_reason(failure.first)
+        if reason is None:
             raise
-        reason = failure.first.message.removeprefix("cannot read the file: ")
         raise refuse("extend.unreadable", f"cannot read the base rubric {base_file}: {reason}", "extends is a path relative to this file's folder") from None
     base = _resolved(base, limits, chain + (identity,))
     _validated(base)

@@ -162,9 +162,9 @@ def _facts_document(facts: Facts) -> source.Document:
 def _placed(diagnostic: Diagnostic, file: str, where: Location) -> Diagnostic:
     """A problem reading a case's facts file, placed at the case when the file itself has no place
     to show (it cannot be opened)."""
-    if diagnostic.code != "file.unreadable":
+    reason = source.unreadable_reason(diagnostic)
+    if reason is None:
         return diagnostic
-    reason = diagnostic.message.removeprefix("cannot read the file: ")
     return error("cases.facts_unreadable", f"cannot read the facts file {file}: {reason}", where)
 
 

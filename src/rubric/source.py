@@ -30,6 +30,9 @@ from .limits import DEFAULT_LIMITS, Limits
 
 Path = tuple[str | int, ...]
 
+UNREADABLE = "file.unreadable"
+_CANNOT_READ = "cannot read the file: "
+
 # Characters that change how text looks without being seen: format characters (zero-width
 # spaces and joiners, bidirectional controls as in "Trojan Source", soft hyphens, tags),
 # invisible fillers and variation selectors, and the line separators that PyYAML counts as line
@@ -445,12 +448,18 @@ def read_file(path: str, limits: Limits = DEFAULT_LIMITS) -> Document:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with open(descriptor, "rb") as stream:
             if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-                raise RubricError([error("file.unreadable", "cannot read the file: not a regular file", Location(path, 1, 1))])
+                raise RubricError([error(UNREADABLE, f"{_CANNOT_READ}not a regular file", Location(path, 1, 1))])
             raw = stream.read(limits.max_file_bytes + 1)
     except (OSError, ValueError) as problem:  # ValueError: a path no file can have (a NUL, a lone surrogate)
         reason = problem.strerror if isinstance(problem, OSError) and problem.strerror else str(problem)
-        raise RubricError([error("file.unreadable", f"cannot read the file: {reason}", Location(path, 1, 1))]) from None
+        raise RubricError([error(UNREADABLE, f"{_CANNOT_READ}{reason}", Location(path, 1, 1))]) from None
     return read_bytes(raw, path, limits)
+
+
+def unreadable_reason(diagnostic: Diagnostic) -> str | None:
+    """Why a file could not be opened ("No such file or directory"), or None for any other
+    problem: for a file named by another file, which then says where it was named."""
+    return diagnostic.message.removeprefix(_CANNOT_READ) if diagnostic.code == UNREADABLE else None
 
 
 class _Converter:
